@@ -1,0 +1,90 @@
+"""The plain data the knowledge engine passes around (documents, sections, chunks, facts)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+PATH_SEPARATOR = " › "
+
+
+@dataclass
+class Document:
+    """One source document. `source` is the text exactly as extracted; every span points into it."""
+
+    doc_id: str  # file name, or the JSONL record's id
+    source: str
+    title: str = ""
+    meta: dict[str, Any] = field(default_factory=dict)  # JSONL meta, file format, path
+    info: "DocInfo | None" = None
+
+
+@dataclass
+class DocInfo:
+    """Administrative metadata read from the document itself."""
+
+    doc_type: str = ""  # Công văn, Kế hoạch, Quyết định, …
+    number: str = ""  # 642/BNG-HVNG
+    issuer: str = ""  # Bộ Ngoại giao
+    place: str = ""  # Hà Nội
+    date: str = ""  # ISO 2016-03-08
+    subject: str = ""  # trích yếu
+    signer: str = ""  # Nguyễn Xuân Bình
+    signer_title: str = ""  # KT. Chủ tịch, Phó Chủ tịch
+    references: list[str] = field(default_factory=list)  # căn cứ: 1659/QĐ-TTg, …
+
+    @property
+    def label(self) -> str:
+        """'Kế hoạch 206/KH-UBND' — how citations name the document."""
+        return " ".join(part for part in (self.doc_type, self.number) if part)
+
+
+@dataclass
+class Section:
+    """A numbered part of a document (I., 1., 1.1., a), (i)) with its span in the source."""
+
+    marker: str  # "II." / "1.2.1." / "a)" / "(ii)"
+    heading: str  # text after the marker on its line
+    rank: int  # nesting rank of the marker kind: smaller is outer
+    start: int
+    end: int  # grows to cover the section's whole body
+    path: list[str] = field(default_factory=list)  # labels of the ancestors and itself
+    children: list["Section"] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        return f"{self.marker} {self.heading}".strip()
+
+
+@dataclass
+class Chunk:
+    chunk_id: str  # "{doc_id}#{n}"
+    doc_id: str
+    doc_label: str  # "Kế hoạch 206/KH-UBND" (or the title when the document has no number)
+    section_path: list[str]  # section labels below the document
+    start: int  # span in Document.source
+    end: int
+    text: str  # normalised text of the span, for display and indexing
+
+    @property
+    def section(self) -> str:
+        return PATH_SEPARATOR.join([self.doc_label, *self.section_path])
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Fact:
+    """A fact extracted at index time, with the exact quote it rests on."""
+
+    kind: str  # contact | target | eligibility | duty | roadmap | funding | document
+    doc_id: str
+    section: str  # full section path, document label first
+    quote: str  # exact source text of the span
+    start: int
+    end: int
+    data: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
