@@ -193,10 +193,25 @@ def _split_line(line: Line, source: str, max_chars: int) -> list[Line]:
     return pieces
 
 
-def chunk_document(doc: Document, doc_label: str, max_chars: int = 900) -> tuple[list[Chunk], Section]:
+@dataclass
+class DocumentStructure:
+    lines: list[Line]
+    root: Section
+    owners: list[tuple[Line, Section]]  # each line with its innermost section
+
+
+def parse_structure(source: str) -> DocumentStructure:
+    lines = clean_lines(source)
+    root, owners = parse_sections(lines, len(source))
+    return DocumentStructure(lines, root, owners)
+
+
+def chunk_document(
+    doc: Document, doc_label: str, structure: DocumentStructure | None = None, max_chars: int = 900,
+) -> list[Chunk]:
     """Structure-aware chunks: a whole section when it fits, otherwise its own text and then each child."""
-    lines = clean_lines(doc.source)
-    root, owners = parse_sections(lines, len(doc.source))
+    structure = structure or parse_structure(doc.source)
+    root, owners = structure.root, structure.owners
     lines_of: dict[int, list[Line]] = {}
     for line, section in owners:
         lines_of.setdefault(id(section), []).append(line)
@@ -233,4 +248,4 @@ def chunk_document(doc: Document, doc_label: str, max_chars: int = 900) -> tuple
 
     for top in root.children:
         visit(top)
-    return chunks, root
+    return chunks

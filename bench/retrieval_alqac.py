@@ -1,0 +1,130 @@
+"""Retrieval quality on ALQAC 2022 (520 questions, 1,377 law articles), ours beside plain BM25.
+
+Prints R@1, R@5, R@10 and MRR (article level) for: plain BM25 over lower-cased syllables (the reference
+baseline), our lexical index alone, the dense index alone, and our fused search; plus the index build
+time. `--sweep` prints the fused R@1 for a range of dense weights (how the default was chosen).
+
+    python bench/retrieval_alqac.py [--eval-dir ../shared/eval/alqac2022] [--sweep]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import bm25s
+import numpy as np
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from knowledge.index import build_index, load_index  # noqa: E402
+from knowledge.model import Document  # noqa: E402
+from knowledge.search import prepare_query, search  # noqa: E402
+from knowledge.settings import get_settings  # noqa: E402
+from knowledge.text import syllables  # noqa: E402
+
+DEFAULT_EVAL = REPO.parent / "shared" / "eval" / "alqac2022"
+
+
+def load_eval(folder: Path) -> tuple[list[Document], list[dict]]:
+    laws = json.loads((folder / "law.json").read_text(encoding="utf-8"))
+    questions = json.loads((folder / "questions.json").read_text(encoding="utf-8"))
+    docs = []
+    for law in laws:
+        for article in law["articles"]:
+            text = article["text"]
+            docs.append(Document(doc_id=f"{law['id']}@{article['id']}", source=text,
+                                 title=text.split("\n", 1)[0].strip(), meta={"law": law["id"]}))
+    return docs, questions
+
+
+def gold_of(question: dict) -> set[str]:
+    return {f"{a['law_id']}@{a['article_id']}" for a in question["relevant_articles"]}
+
+
+def metrics(rankings: list[list[str]], golds: list[set[str]]) -> dict[str, float]:
+    def recall(k: int) -> float:
+        return statistics.mean(bool(set(r[:k]) & g) for r, g in zip(rankings, golds))
+
+    reciprocal = []
+    for ranking, gold in zip(rankings, golds):
+        rank = next((i for i, doc in enumerate(ranking, 1) if doc in gold), None)
+        reciprocal.append(1 / rank if rank else 0.0)
+    return {"R@1": recall(1), "R@5": recall(5), "R@10": recall(10), "MRR": statistics.mean(reciprocal)}
+
+
+def docs_in_order(hits) -> list[str]:
+    order: list[str] = []
+    for hit in hits:
+        if hit.chunk.doc_id not in order:
+            order.append(hit.chunk.doc_id)
+    return order
+
+
+def plain_bm25(docs: list[Document], questions: list[dict]) -> list[list[str]]:
+    """The reference baseline: BM25 over lower-cased syllables of whole articles."""
+    retriever = bm25s.BM25()
+    retriever.index([syllables(d.source) for d in docs], show_progress=False)
+    ids = [d.doc_id for d in docs]
+    out = []
+    for q in questions:
+        scores = retriever.get_scores([t for t in syllables(q["text"]) if t in retriever.vocab_dict])
+        out.append([ids[i] for i in np.argsort(-scores)[:10]])
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--eval-dir", type=Path, default=DEFAULT_EVAL)
+    parser.add_argument("--index", type=Path, default=REPO / "var" / "bench" / "alqac-index")
+    parser.add_argument("--sweep", action="store_true", help="print fused R@1 for dense weights 0…1")
+    parser.add_argument("--limit", type=int, default=0, help="only the first N questions")
+    args = parser.parse_args()
+    if not (args.eval_dir / "law.json").is_file():
+        sys.exit(f"Không tìm thấy dữ liệu ALQAC tại {args.eval_dir}")
+
+    docs, questions = load_eval(args.eval_dir)
+    if args.limit:
+        questions = questions[:args.limit]
+    golds = [gold_of(q) for q in questions]
+
+    started = time.perf_counter()
+    manifest = build_index(docs, args.index, progress=sys.stderr.isatty())
+    build_seconds = time.perf_counter() - started
+    index = load_index(args.index)
+    settings = get_settings()
+
+    vectors = [index.embedder.query(prepare_query(index, q["text"]).dense_text) for q in questions]
+    depth = 60  # chunks fetched so that ten distinct articles remain after merging chunks of one article
+
+    rows = {"plain BM25 (syllables)": plain_bm25(docs, questions)}
+    rows["ours: lexical only"] = [docs_in_order(search(index, q["text"], depth, use_dense=False))
+                                  for q in questions]
+    rows["ours: dense only"] = [docs_in_order(search(index, q["text"], depth, query_vector=v, dense_weight=1.0))
+                                for q, v in zip(questions, vectors)]
+    rows[f"ours: fused (dense weight {settings.dense_weight})"] = [
+        docs_in_order(search(index, q["text"], depth, query_vector=v)) for q, v in zip(questions, vectors)]
+
+    print(f"\nALQAC 2022: {len(questions)} questions, {len(docs)} articles, {manifest['counts']['chunks']} chunks; "
+          f"index build {build_seconds:.1f} s ({manifest['counts']['embedded_chunks']} chunks embedded)")
+    print(f"| method | R@1 | R@5 | R@10 | MRR |\n|---|---|---|---|---|")
+    for name, rankings in rows.items():
+        m = metrics(rankings, golds)
+        print(f"| {name} | {m['R@1']:.3f} | {m['R@5']:.3f} | {m['R@10']:.3f} | {m['MRR']:.3f} |")
+
+    if args.sweep:
+        print("\n| dense weight | R@1 | MRR |\n|---|---|---|")
+        for weight in np.arange(0.0, 1.01, 0.05):
+            rankings = [docs_in_order(search(index, q["text"], depth, query_vector=v, dense_weight=float(weight)))
+                        for q, v in zip(questions, vectors)]
+            m = metrics(rankings, golds)
+            print(f"| {weight:.2f} | {m['R@1']:.3f} | {m['MRR']:.3f} |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,204 @@
+"""`python -m knowledge …`: build the index and query it from the command line (HR staff use it directly).
+
+With no question argument, `ask` and `search` read one question per line from standard input and print
+one JSON line per question (batch mode). Errors are one clear line on stderr and a non-zero exit code.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from .embed import EmbeddingModelError
+from .index import IndexLoadError
+from .ingest import IngestError
+
+app = typer.Typer(
+    help="Trợ lý CCVC — kho tri thức: xây dựng chỉ mục và hỏi đáp trên các văn bản hướng dẫn.",
+    add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+)
+
+IndexOption = Annotated[Optional[Path], typer.Option("--index", help="Thư mục chỉ mục (mặc định CCVC_INDEX_DIR).")]
+JsonOption = Annotated[bool, typer.Option("--json", help="In kết quả dạng JSON.")]
+FACT_KINDS = ("contacts", "targets", "eligibility", "duties", "roadmap", "funding", "document")
+KIND_OF_OPTION = {"contacts": "contact", "targets": "target", "eligibility": "eligibility", "duties": "duty",
+                  "roadmap": "roadmap", "funding": "funding", "document": "document"}
+
+
+def _fail(message: str, code: int = 1) -> None:
+    typer.echo(f"Lỗi: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def _load(index_dir: Optional[Path]):
+    from .index import load_index
+
+    try:
+        return load_index(index_dir)
+    except (IndexLoadError, EmbeddingModelError) as exc:
+        _fail(str(exc))
+
+
+def _dump(data: dict) -> str:
+    return json.dumps(data, ensure_ascii=False)
+
+
+def _questions(question: Optional[str]):
+    """One question, or every non-empty line of stdin (batch mode)."""
+    if question is not None:
+        yield question, False
+        return
+    if sys.stdin.isatty():
+        _fail("hãy nhập câu hỏi, hoặc truyền các câu hỏi qua stdin (mỗi dòng một câu).", 2)
+    for line in sys.stdin:
+        if line.strip():
+            yield line.rstrip("\n"), True
+
+
+@app.command()
+def build(
+    docs: Annotated[Optional[list[Path]], typer.Option("--docs", help="Tệp hoặc thư mục tài liệu (lặp lại được).")] = None,
+    index: IndexOption = None,
+    quiet: Annotated[bool, typer.Option("--quiet", help="Không hiện thanh tiến trình.")] = False,
+) -> None:
+    """Xây dựng (hoặc cập nhật) chỉ mục từ các tài liệu; chỉ tài liệu mới/đổi được xử lý lại."""
+    from .index import build_from_paths
+    from .settings import get_settings
+
+    paths = docs or get_settings().doc_paths
+    missing = [str(p) for p in paths if not p.exists()]
+    if missing:
+        _fail(f"không tìm thấy: {', '.join(missing)}")
+    try:
+        manifest = build_from_paths(paths, index, progress=not quiet)
+    except (IngestError, EmbeddingModelError, ValueError) as exc:
+        _fail(str(exc))
+    counts = manifest["counts"]
+    typer.echo(f"Đã xây dựng chỉ mục: {counts['documents']} tài liệu, {counts['chunks']} đoạn, {counts['facts']} dữ kiện "
+               f"({counts['reused_documents']} tài liệu dùng lại, {counts['embedded_chunks']} đoạn mã hóa mới) "
+               f"trong {manifest['build_seconds']} giây.")
+
+
+@app.command()
+def add(
+    files: Annotated[list[Path], typer.Argument(help="Tệp tài liệu mới (txt, md, docx, pdf, html, jsonl).")],
+    index: IndexOption = None,
+    quiet: Annotated[bool, typer.Option("--quiet")] = False,
+) -> None:
+    """Thêm (hoặc thay) tài liệu vào chỉ mục hiện có."""
+    from .index import add_documents
+
+    missing = [str(p) for p in files if not p.exists()]
+    if missing:
+        _fail(f"không tìm thấy: {', '.join(missing)}")
+    try:
+        manifest = add_documents(files, index, progress=not quiet)
+    except (IngestError, EmbeddingModelError, ValueError) as exc:
+        _fail(str(exc))
+    counts = manifest["counts"]
+    typer.echo(f"Đã thêm. Chỉ mục có {counts['documents']} tài liệu, {counts['chunks']} đoạn "
+               f"({counts['embedded_chunks']} đoạn mã hóa mới).")
+
+
+@app.command()
+def ask(
+    question: Annotated[Optional[str], typer.Argument(help="Câu hỏi; bỏ trống để đọc từ stdin.")] = None,
+    index: IndexOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Trả lời câu hỏi, kèm trích dẫn văn bản và mục."""
+    from .answer import answer
+
+    kb = _load(index)
+    for text, batch in _questions(question):
+        result = answer(kb, text)
+        if as_json or batch:
+            data = result.to_dict()
+            out = {"answer": data["answer"], "answered": data["answered"], "confidence": data["confidence"],
+                   "citations": [{"doc": c["doc"], "section": c["section"], "quote": c["quote"]}
+                                 for c in data["citations"]]}
+            if batch:
+                out = {"question": text, **out}
+            typer.echo(_dump(out))
+        else:
+            typer.echo(result.answer)
+            for citation in result.citations:
+                typer.echo(f"\n📄 {citation.section}\n   “{' '.join(citation.quote.split())}”")
+            typer.echo(f"\n(độ tin cậy {result.confidence:.2f})")
+
+
+@app.command("search")
+def search_command(
+    query: Annotated[Optional[str], typer.Argument(help="Câu tìm kiếm; bỏ trống để đọc từ stdin.")] = None,
+    top_k: Annotated[int, typer.Option("--top-k", min=1, max=100, help="Số kết quả.")] = 5,
+    index: IndexOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Tìm các đoạn văn bản liên quan nhất (kết hợp từ khóa và ngữ nghĩa)."""
+    from .search import search
+
+    kb = _load(index)
+    for text, batch in _questions(query):
+        hits = search(kb, text, top_k=top_k)
+        if as_json or batch:
+            typer.echo(_dump({"query": text, "hits": [
+                {"doc_id": h.chunk.doc_id, "chunk_id": h.chunk.chunk_id, "score": round(h.score, 4),
+                 "section": h.chunk.section} for h in hits]}))
+        else:
+            for rank, hit in enumerate(hits, 1):
+                typer.echo(f"{rank}. [{hit.score:.3f}] {hit.chunk.section}\n   {hit.chunk.text[:200]}")
+
+
+@app.command()
+def facts(
+    kind: Annotated[Optional[str], typer.Option("--kind", help="Loại: " + ", ".join(FACT_KINDS))] = None,
+    index: IndexOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Liệt kê các dữ kiện trích xuất khi lập chỉ mục (liên hệ, chỉ tiêu, đối tượng, nhiệm vụ, …)."""
+    if kind is not None and kind not in FACT_KINDS:
+        _fail(f"loại '{kind}' không hợp lệ; chọn một trong: {', '.join(FACT_KINDS)}", 2)
+    kb = _load(index)
+    wanted = KIND_OF_OPTION.get(kind) if kind else None
+    selected = [f for f in kb.facts if wanted is None or f.kind == wanted]
+    if as_json:
+        typer.echo(_dump({"facts": [f.to_dict() for f in selected]}))
+        return
+    for fact in selected:
+        summary = ", ".join(f"{k}={v}" for k, v in fact.data.items() if v not in ("", [], None))
+        typer.echo(f"[{fact.kind}] {summary}\n   📄 {fact.section}")
+
+
+@app.command()
+def repl(index: IndexOption = None) -> None:
+    """Hỏi đáp tương tác trong terminal (Ctrl-D để thoát)."""
+    from .answer import answer
+
+    kb = _load(index)
+    typer.echo("Trợ lý CCVC — nhập câu hỏi (Ctrl-D để thoát).")
+    while True:
+        try:
+            question = input("\n❓ ")
+        except (EOFError, KeyboardInterrupt):
+            typer.echo("")
+            return
+        if not question.strip():
+            continue
+        result = answer(kb, question)
+        typer.echo(result.answer)
+        for citation in result.citations:
+            typer.echo(f"📄 {citation.section}")
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    app()
+
+
+if __name__ == "__main__":
+    main()

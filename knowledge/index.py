@@ -1,0 +1,385 @@
+"""The persisted index: build, incremental rebuild, atomic swap, verified load.
+
+Layout of an index folder:
+    CURRENT               name of the live version folder (replaced atomically)
+    v-<timestamp>/        one complete build
+        manifest.json     format version, model name and checksum, document checksums, file checksums
+        documents.jsonl   each document's source text, metadata and checksum (quotes are spans into it)
+        chunks.jsonl      chunks with section paths and spans
+        facts.jsonl       facts extracted at build time, each with its citation
+        embeddings.npy    one L2-normalised vector per chunk (reused for unchanged documents)
+        dense.faiss       FAISS index over the embeddings
+        lexical/          BM25 index (bm25s)
+        accents.json      syllable unigram/bigram counts for restoring diacritics of queries
+
+A build never touches the live version: it writes a new folder and then replaces CURRENT, so a crash
+half-way leaves the previous index serving. Loading verifies every file's checksum.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Iterable
+
+import faiss
+import numpy as np
+from tqdm import tqdm
+
+from .accents import AccentModel
+from .docinfo import extract_info
+from .embed import Embedder, get_embedder, model_checksum
+from .facts import extract_facts
+from .ingest import read_documents
+from .lexical import LexicalIndex
+from .model import Chunk, DocInfo, Document, Fact
+from .settings import KnowledgeSettings, get_settings
+from .structure import chunk_document, parse_structure
+
+log = logging.getLogger(__name__)
+
+FORMAT_VERSION = 1
+POINTER = "CURRENT"
+KEEP_VERSIONS = 2  # the live one and the one before it
+
+
+class IndexLoadError(RuntimeError):
+    """The index is missing, corrupt or was built for another model/format; the message says how to rebuild."""
+
+
+def rebuild_hint(index_dir: Path) -> str:
+    return f"Chạy lại: python -m knowledge build --index {index_dir}"
+
+
+def sha256_text(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def document_label(doc: Document) -> str:
+    """How citations name a document: 'Kế hoạch 206/KH-UBND', else its title, else its id."""
+    if doc.info and doc.info.label and doc.info.number:
+        return doc.info.label
+    return doc.title or doc.doc_id
+
+
+def chunk_context(chunk: Chunk) -> str:
+    """The text indexed for a chunk: where it sits (document, section path) and what it says."""
+    return f"{chunk.section}\n{chunk.text}"
+
+
+@dataclass
+class AnalysedDocument:
+    doc: Document
+    checksum: str
+    chunks: list[Chunk]
+    facts: list[Fact]
+    embeddings: np.ndarray | None = None  # set when reused from the previous build
+
+
+def analyse(doc: Document, max_chars: int) -> AnalysedDocument:
+    doc.info = extract_info(doc)
+    label = document_label(doc)
+    structure = parse_structure(doc.source)
+    chunks = chunk_document(doc, label, structure, max_chars=max_chars)
+    facts = extract_facts(doc, label, structure.lines, structure.owners)
+    return AnalysedDocument(doc, sha256_text(doc.source), chunks, facts)
+
+
+@dataclass
+class KnowledgeIndex:
+    """A loaded index, ready to search. Cheap to query; load it once per process."""
+
+    folder: Path
+    manifest: dict
+    documents: dict[str, Document]
+    chunks: list[Chunk]
+    facts: list[Fact]
+    embeddings: np.ndarray
+    dense: faiss.Index
+    lexical: LexicalIndex
+    accents: AccentModel
+    settings: KnowledgeSettings = field(default_factory=get_settings)
+    _embedder: Embedder | None = None
+
+    @property
+    def embedder(self) -> Embedder:
+        if self._embedder is None:
+            self._embedder = get_embedder(self.settings.embedding_model, self.settings.threads)
+        return self._embedder
+
+    def quote(self, doc_id: str, start: int, end: int) -> str:
+        return self.documents[doc_id].source[start:end]
+
+    def doc_label(self, doc_id: str) -> str:
+        return document_label(self.documents[doc_id])
+
+
+# ---------------------------------------------------------------- building
+
+
+def _previous_documents(index_dir: Path, model_sum: str, max_chars: int) -> dict[str, AnalysedDocument]:
+    """Documents of the live index that can be reused as they are (same model, format and chunking)."""
+    try:
+        previous = load_index(index_dir, verify_model=False)
+    except IndexLoadError:
+        return {}
+    manifest = previous.manifest
+    if manifest.get("model", {}).get("checksum") != model_sum or manifest.get("chunk_max_chars") != max_chars:
+        return {}
+    by_doc: dict[str, AnalysedDocument] = {}
+    rows_of: dict[str, list[int]] = {}
+    for row, chunk in enumerate(previous.chunks):
+        rows_of.setdefault(chunk.doc_id, []).append(row)
+    for doc_id, doc in previous.documents.items():
+        rows = rows_of.get(doc_id, [])
+        by_doc[doc_id] = AnalysedDocument(
+            doc=doc,
+            checksum=manifest["documents"][doc_id]["checksum"],
+            chunks=[previous.chunks[row] for row in rows],
+            facts=[fact for fact in previous.facts if fact.doc_id == doc_id],
+            embeddings=previous.embeddings[rows] if rows else np.zeros((0, previous.embeddings.shape[1]), np.float32),
+        )
+    return by_doc
+
+
+def stored_documents(index_dir: Path) -> list[Document]:
+    """The documents of the live index (for `add`, which keeps them and adds one)."""
+    try:
+        return list(load_index(index_dir, verify_model=False).documents.values())
+    except IndexLoadError:
+        return []
+
+
+def build_index(
+    documents: Iterable[Document],
+    index_dir: Path | None = None,
+    settings: KnowledgeSettings | None = None,
+    progress: bool = True,
+) -> dict:
+    """Build (or incrementally rebuild) the index from documents; returns the new manifest.
+
+    Unchanged documents (same text, model and chunking) keep their chunks, facts and embeddings; only
+    new or changed ones are analysed and embedded. The lexical and FAISS indexes are rebuilt whole: that
+    is cheap next to embedding.
+    """
+    settings = settings or get_settings()
+    index_dir = Path(index_dir or settings.index_dir)
+    started = time.perf_counter()
+    docs = list(documents)
+    seen: set[str] = set()
+    for doc in docs:
+        if doc.doc_id in seen:
+            raise ValueError(f"Hai tài liệu trùng mã '{doc.doc_id}': mỗi tài liệu cần tên tệp hoặc id riêng.")
+        seen.add(doc.doc_id)
+    model_sum = model_checksum(settings.embedding_model)
+    previous = _previous_documents(index_dir, model_sum, settings.chunk_max_chars)
+
+    analysed: list[AnalysedDocument] = []
+    reused = 0
+    for doc in tqdm(docs, desc="Phân tích tài liệu", unit="tl", disable=not progress):
+        old = previous.get(doc.doc_id)
+        if old is not None and old.checksum == sha256_text(doc.source):
+            analysed.append(old)
+            reused += 1
+        else:
+            analysed.append(analyse(doc, settings.chunk_max_chars))
+
+    to_embed = [(i, a) for i, a in enumerate(analysed) if a.embeddings is None]
+    texts = [chunk_context(chunk) for _, a in to_embed for chunk in a.chunks]
+    embedder = get_embedder(settings.embedding_model, settings.threads) if texts or not analysed else None
+    if texts:
+        vectors = embedder.passages(texts, batch_size=settings.embed_batch_size, progress=progress)
+        offset = 0
+        for _, a in to_embed:
+            a.embeddings = vectors[offset:offset + len(a.chunks)]
+            offset += len(a.chunks)
+    dimension = (
+        embedder.dimension if embedder is not None
+        else next((a.embeddings.shape[1] for a in analysed if a.embeddings is not None), 0)
+    )
+
+    # Renumber chunks so that ids follow their row in this build.
+    chunks: list[Chunk] = []
+    for a in analysed:
+        for n, chunk in enumerate(a.chunks):
+            chunk.chunk_id = f"{a.doc.doc_id}#{n}"
+            chunks.append(chunk)
+    embeddings = (
+        np.vstack([a.embeddings for a in analysed]).astype(np.float32)
+        if analysed else np.zeros((0, dimension), np.float32)
+    )
+    facts = [fact for a in analysed for fact in a.facts]
+
+    index_dir.mkdir(parents=True, exist_ok=True)
+    version = tempfile.mkdtemp(prefix=f"v-{time.strftime('%Y%m%d-%H%M%S')}-", dir=index_dir)
+    folder = Path(version)
+    try:
+        _write_jsonl(folder / "documents.jsonl", (
+            {"doc_id": a.doc.doc_id, "title": a.doc.title, "meta": a.doc.meta,
+             "info": asdict(a.doc.info) if a.doc.info else None, "checksum": a.checksum, "source": a.doc.source}
+            for a in analysed
+        ))
+        _write_jsonl(folder / "chunks.jsonl", (chunk.to_dict() for chunk in chunks))
+        _write_jsonl(folder / "facts.jsonl", (fact.to_dict() for fact in facts))
+        np.save(folder / "embeddings.npy", embeddings)
+        faiss.write_index(_dense_index(embeddings, settings), str(folder / "dense.faiss"))
+        LexicalIndex.build([chunk_context(c) for c in chunks], settings.bm25_k1, settings.bm25_b).save(folder / "lexical")
+        accents = AccentModel.from_texts(a.doc.source for a in analysed)
+        (folder / "accents.json").write_text(json.dumps(accents.to_dict(), ensure_ascii=False), encoding="utf-8")
+        manifest = {
+            "format_version": FORMAT_VERSION,
+            "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "model": {"name": settings.embedding_model, "checksum": model_sum, "dimension": int(dimension)},
+            "chunk_max_chars": settings.chunk_max_chars,
+            "documents": {
+                a.doc.doc_id: {"checksum": a.checksum, "chunks": len(a.chunks), "facts": len(a.facts),
+                               "label": document_label(a.doc), "path": a.doc.meta.get("path", "")}
+                for a in analysed
+            },
+            "counts": {"documents": len(analysed), "chunks": len(chunks), "facts": len(facts),
+                       "reused_documents": reused, "embedded_chunks": len(texts)},
+            "build_seconds": round(time.perf_counter() - started, 2),
+        }
+        manifest["files"] = {
+            str(path.relative_to(folder)): sha256_file(path)
+            for path in sorted(folder.rglob("*")) if path.is_file()
+        }
+        _write_json(folder / "manifest.json", manifest)
+        os.chmod(folder, 0o755)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    _switch_to(index_dir, folder.name)
+    log.info("index %s: %s", folder, manifest["counts"])
+    return manifest
+
+
+def _dense_index(embeddings: np.ndarray, settings: KnowledgeSettings) -> faiss.Index:
+    dimension = embeddings.shape[1] if embeddings.ndim == 2 and embeddings.shape[1] else 1
+    if len(embeddings) >= settings.hnsw_threshold:
+        index = faiss.IndexHNSWFlat(dimension, 32, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = 80
+    else:
+        index = faiss.IndexFlatIP(dimension)
+    if len(embeddings):
+        index.add(embeddings)
+    return index
+
+
+def _write_jsonl(path: Path, rows: Iterable[dict]) -> None:
+    with path.open("w", encoding="utf-8") as handle:
+        for row in rows:
+            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+def _write_json(path: Path, data: dict) -> None:
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
+
+
+def _switch_to(index_dir: Path, version: str) -> None:
+    """Point CURRENT at the new version atomically, then drop versions older than the previous one."""
+    tmp = index_dir / f".{POINTER}.{os.getpid()}"
+    tmp.write_text(version + "\n", encoding="utf-8")
+    with tmp.open("rb") as handle:
+        os.fsync(handle.fileno())
+    os.replace(tmp, index_dir / POINTER)
+    versions = sorted((p for p in index_dir.glob("v-*") if p.is_dir()), key=lambda p: p.stat().st_mtime)
+    keep = {version} | {p.name for p in versions[-KEEP_VERSIONS:]}
+    for path in versions:
+        if path.name not in keep:
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def build_from_paths(paths: Iterable[Path], index_dir: Path | None = None,
+                     settings: KnowledgeSettings | None = None, progress: bool = True) -> dict:
+    return build_index(read_documents(paths), index_dir, settings, progress)
+
+
+def add_documents(paths: Iterable[Path], index_dir: Path | None = None,
+                  settings: KnowledgeSettings | None = None, progress: bool = True) -> dict:
+    """Add (or replace, by id) documents in the live index; everything else is reused."""
+    settings = settings or get_settings()
+    index_dir = Path(index_dir or settings.index_dir)
+    new = read_documents(paths)
+    new_ids = {doc.doc_id for doc in new}
+    kept = [doc for doc in stored_documents(index_dir) if doc.doc_id not in new_ids]
+    return build_index([*kept, *new], index_dir, settings, progress)
+
+
+# ---------------------------------------------------------------- loading
+
+
+def live_version(index_dir: Path) -> Path:
+    pointer = index_dir / POINTER
+    if not pointer.is_file():
+        raise IndexLoadError(f"Chưa có chỉ mục tại {index_dir}. {rebuild_hint(index_dir)}")
+    folder = index_dir / pointer.read_text(encoding="utf-8").strip()
+    if not folder.is_dir():
+        raise IndexLoadError(f"Chỉ mục tại {index_dir} trỏ tới thư mục không tồn tại ({folder.name}). "
+                             f"{rebuild_hint(index_dir)}")
+    return folder
+
+
+def load_index(index_dir: Path | None = None, settings: KnowledgeSettings | None = None,
+               verify_model: bool = True) -> KnowledgeIndex:
+    """Load and verify the live index. Refuses a missing, corrupt or mismatched one with a clear message."""
+    settings = settings or get_settings()
+    index_dir = Path(index_dir or settings.index_dir)
+    folder = live_version(index_dir)
+    hint = rebuild_hint(index_dir)
+    try:
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise IndexLoadError(f"Tệp manifest của chỉ mục {folder} bị thiếu hoặc hỏng ({exc}). {hint}") from exc
+    if manifest.get("format_version") != FORMAT_VERSION:
+        raise IndexLoadError(f"Chỉ mục {folder} có định dạng phiên bản {manifest.get('format_version')}, "
+                             f"cần phiên bản {FORMAT_VERSION}. {hint}")
+    for name, expected in manifest.get("files", {}).items():
+        path = folder / name
+        if not path.is_file() or sha256_file(path) != expected:
+            raise IndexLoadError(f"Chỉ mục {folder} bị hỏng: tệp {name} thiếu hoặc sai checksum. {hint}")
+    if verify_model:
+        configured = model_checksum(settings.embedding_model)
+        if manifest["model"]["checksum"] != configured:
+            raise IndexLoadError(
+                f"Chỉ mục được xây dựng với mô hình '{manifest['model']['name']}' nhưng CCVC_EMBEDDING_MODEL là "
+                f"'{settings.embedding_model}' (khác checksum). {hint}")
+    try:
+        documents = {}
+        for row in _read_jsonl(folder / "documents.jsonl"):
+            info = DocInfo(**row["info"]) if row.get("info") else None
+            documents[row["doc_id"]] = Document(row["doc_id"], row["source"], row["title"], row["meta"], info)
+        chunks = [Chunk(**row) for row in _read_jsonl(folder / "chunks.jsonl")]
+        facts = [Fact(**row) for row in _read_jsonl(folder / "facts.jsonl")]
+        embeddings = np.load(folder / "embeddings.npy")
+        dense = faiss.read_index(str(folder / "dense.faiss"))
+        lexical = LexicalIndex.load(folder / "lexical")
+        accents = AccentModel.from_dict(json.loads((folder / "accents.json").read_text(encoding="utf-8")))
+    except Exception as exc:  # any parse error means the files are not what the manifest promised
+        raise IndexLoadError(f"Không đọc được chỉ mục {folder} ({type(exc).__name__}: {exc}). {hint}") from exc
+    if len(chunks) != len(embeddings) or dense.ntotal != len(chunks):
+        raise IndexLoadError(f"Chỉ mục {folder} không nhất quán (số đoạn khác số vector). {hint}")
+    if hasattr(dense, "hnsw"):
+        dense.hnsw.efSearch = 128
+    faiss.omp_set_num_threads(settings.threads)
+    return KnowledgeIndex(folder, manifest, documents, chunks, facts, embeddings, dense, lexical, accents, settings)
+
+
+def _read_jsonl(path: Path) -> list[dict]:
+    with path.open(encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle if line.strip()]

@@ -1,0 +1,46 @@
+"""Settings of the knowledge engine, read from the environment (prefix CCVC_) and an optional .env file."""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class KnowledgeSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CCVC_", env_file=".env", extra="ignore")
+
+    # A local sentence-transformers folder, or a model name on a connected machine.
+    embedding_model: str = str((REPO_ROOT.parent / "shared" / "models" / "multilingual-e5-small-vi").resolve())
+    # Where the index lives (a folder of versions plus a CURRENT pointer).
+    index_dir: Path = REPO_ROOT / "var" / "index"
+    # Files or folders ingested by `build` when no --docs is given (os.pathsep-separated in the environment).
+    docs: str = str(REPO_ROOT / "knowledge" / "docs")
+    # Answers below this confidence say honestly that the documents do not cover the question.
+    confidence_threshold: float = 0.45
+    # Weight of the dense (embedding) score in the fusion; the lexical score gets 1 - this.
+    dense_weight: float = 0.35
+    # BM25 parameters of the lexical index.
+    bm25_k1: float = 1.2
+    bm25_b: float = 0.75
+    # Candidates taken from each retriever before fusion.
+    fusion_candidates: int = 100
+    # Above this many chunks the dense index is HNSW (approximate), below it exact inner product.
+    hnsw_threshold: int = 50_000
+    chunk_max_chars: int = 900
+    embed_batch_size: int = 32
+    # CPU threads for torch and FAISS.
+    threads: int = 2
+
+    @property
+    def doc_paths(self) -> list[Path]:
+        return [Path(part) for part in self.docs.split(os.pathsep) if part]
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> KnowledgeSettings:
+    return KnowledgeSettings()
