@@ -14,7 +14,7 @@ import numpy as np
 
 from .index import KnowledgeIndex
 from .model import Chunk
-from .text import collapse_whitespace, has_diacritics, normalize, replace_abbreviations, strip_diacritics
+from .text import collapse_whitespace, has_diacritics, normalize, replace_abbreviations
 
 
 @dataclass
@@ -23,7 +23,6 @@ class Hit:
     score: float  # fused score in [0, 1]
     lexical: float  # BM25 score normalised by the best BM25 score of the query
     dense: float  # cosine similarity of query and chunk embeddings
-    coverage: float  # share of the query's known terms (IDF-weighted) found in the chunk
 
 
 @dataclass
@@ -99,19 +98,4 @@ def search(
         dense = np.zeros(len(rows), dtype=np.float32)
         fused = lexical_norm
     order = np.argsort(-fused)[:top_k]
-    terms = index.lexical.query_terms(prepared.text)
-    return [
-        Hit(index.chunks[int(rows[i])], float(fused[i]), float(lexical_norm[i]), float(dense[i]),
-            term_coverage(terms, index.chunks[int(rows[i])]))
-        for i in order
-    ]
-
-
-def term_coverage(terms: list[str], chunk: Chunk) -> float:
-    """Share of the query's single-syllable terms present in the chunk's text or section path."""
-    singles = {t for t in terms if "_" not in t}
-    if not singles:
-        return 0.0
-    haystack = set(strip_diacritics(f"{chunk.section} {chunk.text}").lower().split())
-    haystack = {w.strip(".,;:()“”\"'!?") for w in haystack}
-    return len(singles & haystack) / len(singles)
+    return [Hit(index.chunks[int(rows[i])], float(fused[i]), float(lexical_norm[i]), float(dense[i])) for i in order]
