@@ -41,11 +41,11 @@ from .ingest import read_documents
 from .lexical import LexicalIndex
 from .model import Chunk, DocInfo, Document, Fact
 from .settings import KnowledgeSettings, get_settings
-from .structure import chunk_document, parse_structure
+from .structure import PART_CONTENTS, chunk_document, parse_structure
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # bump when chunking or indexed text changes: older builds are then rebuilt
 POINTER = "CURRENT"
 KEEP_VERSIONS = 2  # the live one and the one before it
 
@@ -79,7 +79,8 @@ def document_label(doc: Document) -> str:
 
 def chunk_context(chunk: Chunk) -> str:
     """The text indexed for a chunk: where it sits (document, section path) and what it says."""
-    return f"{chunk.section}\n{chunk.text}"
+    part = PART_CONTENTS.get(chunk.section_path[0], "") if chunk.section_path else ""
+    return f"{chunk.section}{f' ({part})' if part else ''}\n{chunk.text}"
 
 
 @dataclass

@@ -45,6 +45,11 @@ _VOICE_HELP_RE = re.compile(
 
 PREAMBLE = "Phần mở đầu"
 CLOSING = "Phần kết"
+# What the unnumbered parts of an administrative document hold, so that questions about them find them.
+PART_CONTENTS = {
+    PREAMBLE: "số hiệu, ngày ban hành, cơ quan ban hành, trích yếu, căn cứ",
+    CLOSING: "nơi nhận, người ký, chức vụ người ký",
+}
 LABEL_MAX = 90
 
 
@@ -145,6 +150,9 @@ def parse_sections(lines: list[Line], source_len: int) -> tuple[Section, list[tu
             preamble.start = line.start
         owners.append((line, current))
     root.children = [child for child in root.children if child.end > child.start]
+    if root.children == [preamble]:
+        # No numbered part at all (a law article, a short notice): the whole text is the document itself.
+        preamble.path, preamble.heading = [], ""
     return root, owners
 
 
@@ -240,7 +248,10 @@ def chunk_document(
             for piece in _split_long(own, max_chars):
                 emit(section, piece)
             return
-        own = [part for line in lines_of.get(id(section), []) for part in _split_line(line, doc.source, max_chars)]
+        own_lines = lines_of.get(id(section), [])
+        if len(own_lines) == 1 and own_lines[0].start == section.start:
+            own_lines = []  # a bare heading: its children's chunks carry it in their section path
+        own = [part for line in own_lines for part in _split_line(line, doc.source, max_chars)]
         for piece in _split_long(own, max_chars):
             emit(section, piece)
         for child in section.children:
