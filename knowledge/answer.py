@@ -8,6 +8,7 @@ does not match the question well enough.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
@@ -15,8 +16,8 @@ from functools import lru_cache
 from .accents import question_phrases
 from .index import KnowledgeIndex
 from .model import PATH_SEPARATOR, Chunk, Fact
-from .search import Hit, prepare_query, search
-from .text import collapse_whitespace, strip_diacritics, syllables
+from .search import Hit, PreparedQuery, prepare_query, search
+from .text import collapse_whitespace, has_diacritics, strip_diacritics, syllables
 
 
 @dataclass
@@ -237,6 +238,10 @@ def _answer_eligibility(index: KnowledgeIndex, q: str, docs: list[str], applies:
     return f"{head}:\n" + "\n".join(f"- {item}" for item in items), facts
 
 
+PERSON_RE = re.compile(r"\b(toi|minh|em) (la|lam)\b|\b(can bo|cong chuc|vien chuc|giao vien|giang vien|chuyen gia|"
+                       r"nguoi lao dong|nhan vien)\b")
+
+
 def _pairs(text: str) -> set[tuple[str, str]]:
     words = text.split()
     return set(zip(words, words[1:]))
@@ -244,13 +249,15 @@ def _pairs(text: str) -> set[tuple[str, str]]:
 
 def _answer_check(index: KnowledgeIndex, q: str, docs: list[str]) -> tuple[str, list[Fact]] | None:
     """Applies or excluded: the eligibility item sharing most word pairs with the person described."""
+    if not PERSON_RE.search(q):
+        return None  # a yes/no question about something else than a person's coverage
     facts = _facts_of(index, "eligibility", docs[:1])
     asked = _pairs(q)
     scored = []
     for fact in facts:
         described = plain(" ".join([fact.data.get("who", ""), *fact.data.get("workplaces", [])]))
         scored.append((len(asked & _pairs(described)), not fact.data.get("applies"), fact))
-    scored = [item for item in scored if item[0] > 0]
+    scored = [item for item in scored if item[0] >= 2]  # one shared pair ("ngoại ngữ") is not a description
     if not scored:
         return None
     score, excluded, best = max(scored, key=lambda item: (item[0], item[1]))
@@ -348,34 +355,62 @@ FUNCTION_WORDS = (
 )
 
 
-def _content_syllables(q: str) -> list[str]:
+def _content_syllables(words: list[str]) -> list[str]:
     stops = stop_syllables()
     # Numbers of three digits or more (years, document numbers) say what the question is about.
-    return [w for w in q.split() if (w not in stops and not w.isdigit() and len(w) > 1) or (w.isdigit() and len(w) >= 3)]
+    return [w for w in words
+            if (strip_diacritics(w) not in stops and not w.isdigit() and len(w) > 1) or (w.isdigit() and len(w) >= 3)]
 
 
-def coverage(q: str, chunk: Chunk) -> tuple[float, float]:
-    """Shares of the question's content syllables and syllable pairs found in the chunk (with its path)."""
-    words = _content_syllables(q)
+def _chunk_words(index: KnowledgeIndex, chunk: Chunk, accented: bool) -> list[str]:
+    words = syllables(f"{chunk.section} {chunk.text}")
+    return words if accented else [strip_diacritics(w) for w in words]
+
+
+def _idf(index: KnowledgeIndex, accented: bool) -> tuple[dict[str, float], float]:
+    """Inverse document frequency of syllables over the chunks, cached on the index."""
+    cache = index.__dict__.setdefault("_idf_cache", {})
+    if accented not in cache:
+        df: dict[str, int] = {}
+        for chunk in index.chunks:
+            for word in set(_chunk_words(index, chunk, accented)):
+                df[word] = df.get(word, 0) + 1
+        n = len(index.chunks) or 1
+        cache[accented] = ({w: math.log(1 + n / c) for w, c in df.items()}, math.log(1 + n))
+    return cache[accented]
+
+
+def coverage(index: KnowledgeIndex, question_words: list[str], chunk: Chunk, accented: bool) -> tuple[float, float]:
+    """IDF-weighted share of the question's content syllables found in the chunk (with its section path), and
+    the share of its syllable pairs. Words the corpus never uses weigh most: they are what the documents lack."""
+    words = _content_syllables(question_words)
     if not words:
         return 0.0, 0.0
-    haystack_words = plain(f"{chunk.section} {chunk.text}").split()
+    idf, unseen = _idf(index, accented)
+    haystack_words = _chunk_words(index, chunk, accented)
     haystack = set(haystack_words)
+    weights = [idf.get(w, unseen) for w in words]
+    unigram = sum(wt for w, wt in zip(words, weights) if w in haystack) / sum(weights)
     pairs = set(zip(haystack_words, haystack_words[1:]))
-    unigram = sum(w in haystack for w in words) / len(words)
-    q_words = [w for w in q.split() if w not in stop_syllables() or w.isdigit()]
-    q_pairs = list(zip(q_words, q_words[1:]))
+    stops = stop_syllables()
+    kept = [w for w in question_words if strip_diacritics(w) not in stops or w.isdigit()]
+    q_pairs = list(zip(kept, kept[1:]))
     bigram = sum(p in pairs for p in q_pairs) / len(q_pairs) if q_pairs else unigram
     return unigram, bigram
 
 
-def confidence_of(q: str, hits: list[Hit]) -> float:
+def confidence_of(index: KnowledgeIndex, prepared: PreparedQuery, hits: list[Hit]) -> float:
     """How well the best passage matches the question, in [0, 1]. Calibrated on our question set against
     off-topic questions (bench/own_questions.py --calibrate): word coverage separates them better than
-    the embedding, whose cosines sit in a narrow band for any Vietnamese text."""
+    the embedding, whose cosines sit in a narrow band for any Vietnamese text. Typed accents are compared
+    as typed (sổ đỏ ≠ số độ); restored ones are not trusted for this."""
+    accented = has_diacritics(prepared.text)
+    # dense_text has abbreviations spelled out (VPCP → văn phòng chính phủ); restored accents are dropped again.
+    words = syllables(prepared.dense_text)
+    words = words if accented else [strip_diacritics(w) for w in words]
     best = 0.0
     for hit in hits[:3]:
-        unigram, bigram = coverage(q, hit.chunk)
+        unigram, bigram = coverage(index, words, hit.chunk, accented)
         dense = min(max((hit.dense - 0.80) / 0.10, 0.0), 1.0)
         best = max(best, 0.45 * unigram + 0.35 * bigram + 0.20 * dense)
     return round(best, 3)
@@ -393,9 +428,9 @@ def not_covered(hits: list[Hit], confidence: float) -> Answer:
     return Answer(text, False, confidence, [], "none", topics[:3])
 
 
-def _in_hits(facts: list[Fact], hits: list[Hit]) -> list[Fact]:
-    """Facts inside the best-ranked retrieved passage that has any: the passage retrieval trusts most."""
-    for hit in hits:
+def _in_hits(facts: list[Fact], hits: list[Hit], depth: int = 1) -> list[Fact]:
+    """Facts inside the best retrieved passage: a cue word alone ("kinh phí") does not make a fact relevant."""
+    for hit in hits[:depth]:
         chunk = hit.chunk
         inside = [f for f in facts if f.doc_id == chunk.doc_id and chunk.start <= f.start < chunk.end]
         if inside:
@@ -412,6 +447,10 @@ def _names_other_document(index: KnowledgeIndex, q: str, doc_ids: list[str]) -> 
             if re.search(rf"\b{re.escape(number)}\b", q):
                 return True
     return False
+
+
+# A question asking for a phone, fax or e-mail whose passages hold a contact needs less word overlap.
+CONTACT_FLOOR = 0.25
 
 
 def _names_contact(index: KnowledgeIndex, q: str, docs: list[str]) -> bool:
@@ -454,12 +493,16 @@ def answer(index: KnowledgeIndex, question: str, use_dense: bool = True) -> Answ
     hits = search(index, question, top_k=5, use_dense=use_dense)
     if not hits:
         return not_covered([], 0.0)
-    confidence = confidence_of(q, hits)
+    confidence = confidence_of(index, prepared, hits)
     kind = question_kind(plain(prepared.text))
     docs = _focus_docs(index, q, hits)
     mentioned = bool(_mentioned_docs(index, q))
     threshold = index.settings.confidence_threshold
-    confident = confidence >= threshold or mentioned or (kind == "contact" and _names_contact(index, q, docs))
+    # Naming the document, its contact person or an agency with duties in it is evidence enough.
+    contact_asked = kind == "contact" and (_names_contact(index, q, docs) or (
+        confidence >= CONTACT_FLOOR and bool(_in_hits(_facts_of(index, "contact", docs), hits, depth=3))))
+    confident = (confidence >= threshold or mentioned or contact_asked
+                 or (kind == "duty" and bool(_agency_filter(_facts_of(index, "duty", docs), q))))
 
     if kind == "document" and confident and not _names_other_document(index, q, docs):
         result = _answer_document(index, docs)

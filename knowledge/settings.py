@@ -21,7 +21,7 @@ class KnowledgeSettings(BaseSettings):
     # Files or folders ingested by `build` when no --docs is given (os.pathsep-separated in the environment).
     docs: str = str(REPO_ROOT / "knowledge" / "docs")
     # Answers below this confidence say honestly that the documents do not cover the question.
-    confidence_threshold: float = 0.45
+    confidence_threshold: float = 0.40
     # Weight of the dense (embedding) score in the fusion; the lexical score gets 1 - this.
     dense_weight: float = 0.35
     # BM25 parameters of the lexical index.

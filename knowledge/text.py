@@ -159,11 +159,8 @@ def replace_abbreviations(text: str) -> str:
 
     def repl(match: re.Match) -> str:
         word = match.group(0)
-        expansion = ABBREVIATIONS.get(word.lower())
-        # Only all-caps (or mixed-case like QĐ-TTg pieces) tokens are abbreviations; "tt" inside prose is not.
-        if expansion and (word.isupper() or word in {"TTg"}):
-            return expansion
-        return word
+        # None of the listed abbreviations is a Vietnamese syllable, so lower-case "sở nv" expands too.
+        return ABBREVIATIONS.get(word.lower(), word)
 
     return _WORD_RE.sub(repl, nfc(text))
 
