@@ -159,11 +159,28 @@ def _previous_documents(index_dir: Path, model_sum: str, max_chars: int) -> dict
 
 
 def stored_documents(index_dir: Path) -> list[Document]:
-    """The documents of the live index (for `add`, which keeps them and adds one)."""
-    try:
-        return list(load_index(index_dir, verify_model=False).documents.values())
-    except IndexLoadError:
+    """The documents of the live index (for `add`, which keeps them and adds one).
+
+    Only documents.jsonl is needed, so an index of an older format still gives its documents; an
+    unreadable one is refused rather than silently replaced by an index of the new file alone.
+    """
+    if not (index_dir / POINTER).is_file():
         return []
+    folder = live_version(index_dir)
+    path = folder / "documents.jsonl"
+    try:
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        if sha256_file(path) != manifest["files"]["documents.jsonl"]:
+            raise ValueError("documents.jsonl sai checksum")
+        return [_document_from_row(row) for row in _read_jsonl(path)]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise IndexLoadError(f"Không đọc được tài liệu của chỉ mục {folder} ({exc}); không thể thêm tài liệu. "
+                             f"{rebuild_hint(index_dir)} --docs …") from exc
+
+
+def _document_from_row(row: dict) -> Document:
+    info = DocInfo(**row["info"]) if row.get("info") else None
+    return Document(row["doc_id"], row["source"], row["title"], row["meta"], info)
 
 
 def build_index(
@@ -195,6 +212,9 @@ def build_index(
     for doc in tqdm(docs, desc="Phân tích tài liệu", unit="tl", disable=not progress):
         old = previous.get(doc.doc_id)
         if old is not None and old.checksum == sha256_text(doc.source):
+            # Same text: keep the analysis, but take the file's current title and metadata (path, format).
+            doc.info = old.doc.info
+            old.doc = doc
             analysed.append(old)
             reused += 1
         else:
@@ -361,10 +381,7 @@ def load_index(index_dir: Path | None = None, settings: KnowledgeSettings | None
                 f"Chỉ mục được xây dựng với mô hình '{manifest['model']['name']}' nhưng CCVC_EMBEDDING_MODEL là "
                 f"'{settings.embedding_model}' (khác checksum). {hint}")
     try:
-        documents = {}
-        for row in _read_jsonl(folder / "documents.jsonl"):
-            info = DocInfo(**row["info"]) if row.get("info") else None
-            documents[row["doc_id"]] = Document(row["doc_id"], row["source"], row["title"], row["meta"], info)
+        documents = {row["doc_id"]: _document_from_row(row) for row in _read_jsonl(folder / "documents.jsonl")}
         chunks = [Chunk(**row) for row in _read_jsonl(folder / "chunks.jsonl")]
         facts = [Fact(**row) for row in _read_jsonl(folder / "facts.jsonl")]
         embeddings = np.load(folder / "embeddings.npy")

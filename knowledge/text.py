@@ -14,6 +14,7 @@ _TONE_MARKS = {"\u0300": "huyền", "\u0301": "sắc", "\u0309": "hỏi", "\u030
 # Vowels carrying a shape mark (circumflex, breve, horn) in their NFC, tone-free form.
 _SHAPED_VOWELS = set("âăêôơư")
 _VOWELS = set("aăâeêioôơuưy")
+_FOREIGN_LETTERS = set("fjwz")
 _WORD_RE = re.compile(r"\w+", re.UNICODE)
 _SPACE_RE = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
 
@@ -82,19 +83,22 @@ def normalize_tone_placement(syllable: str) -> str:
     if not tone:
         return syllable
     lower = base.lower()
+    tones = sum(ch in _TONE_MARKS for ch in unicodedata.normalize("NFD", syllable))
+    if tones > 1 or _FOREIGN_LETTERS.intersection(lower):
+        return syllable  # café, résumé, José: not a Vietnamese syllable, leave as written
     start = 0
     if lower.startswith("qu") or (lower.startswith("gi") and len(lower) > 2 and lower[2] in _VOWELS):
         start = 2  # the u of qu and the i of gi belong to the initial consonant
     positions = [i for i in range(start, len(lower)) if lower[i] in _VOWELS]
     if not positions:
         return syllable
-    # Vowel cluster = the contiguous run of vowels.
+    # Vowel cluster = the contiguous run of vowels; a Vietnamese syllable has exactly one (Genève has two).
     cluster = [positions[0]]
     for i in positions[1:]:
         if i == cluster[-1] + 1:
             cluster.append(i)
         else:
-            break
+            return syllable
     has_final = cluster[-1] < len(lower) - 1
     shaped = [i for i in cluster if lower[i] in _SHAPED_VOWELS]
     if shaped:

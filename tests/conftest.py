@@ -105,7 +105,25 @@ def index_copy(index_dir: Path, tmp_path: Path) -> Callable[[], Path]:
     return make
 
 
+@pytest.fixture(scope="session")
+def small_template(tmp_path_factory: pytest.TempPathFactory, settings: KnowledgeSettings) -> tuple[Path, Path]:
+    """SMALL_DOCS in a folder and their index, built once: (docs folder, index folder). Never changed."""
+    base = tmp_path_factory.mktemp("small-template")
+    docs = write_docs(base / "docs", SMALL_DOCS)
+    index_dir = base / "index"
+    build_from_paths([docs], index_dir, settings, progress=False)
+    return docs, index_dir
+
+
 @pytest.fixture
 def small_corpus(tmp_path: Path) -> Path:
-    """A folder holding SMALL_DOCS."""
+    """A private folder holding SMALL_DOCS."""
     return write_docs(tmp_path / "small-docs", SMALL_DOCS)
+
+
+@pytest.fixture
+def small_index(small_template: tuple[Path, Path], small_corpus: Path, tmp_path: Path) -> Path:
+    """A private copy of the index of SMALL_DOCS (same texts as small_corpus, so a rebuild reuses it)."""
+    target = tmp_path / "index"
+    shutil.copytree(small_template[1], target)
+    return target

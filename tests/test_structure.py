@@ -211,25 +211,6 @@ def test_voice_help_inside_a_document_is_dropped_wherever_it_is() -> None:
 # Chunks: text is the normalised span, spans are ordered, nothing is lost
 
 
-@pytest.mark.parametrize(
-    "name",
-    [
-        DOC_206,
-        pytest.param(DOC_642, marks=pytest.mark.xfail(
-            strict=True,
-            reason="knowledge/structure.py clean_lines/chunk_document: a chunk spanning several table rows "
-            "('BỘ NGOẠI GIAO | … |\\nSố: 642/BNG-HVNG | … |') has text without the rows' trailing '|' "
-            "while doc.source[start:end] keeps them, so the chunk text is not the normalised span "
-            "(642 preamble chunk: span 724 chars vs text 718).",
-        )),
-    ],
-)
-def test_chunk_text_is_normalised_source_span(name: str) -> None:
-    doc, chunks = chunks_of(name)
-    for chunk in chunks:
-        assert span_text(doc.source, chunk.start, chunk.end) == collapse_whitespace(chunk.text), chunk.chunk_id
-
-
 @pytest.mark.parametrize("name", [DOC_206, DOC_642])
 def test_chunk_text_matches_span_apart_from_table_pipes(name: str) -> None:
     doc, chunks = chunks_of(name)
