@@ -284,7 +284,7 @@ def _answer_simple(index: KnowledgeIndex, kind: str, docs: list[str], head: str,
     return f"{head}:\n" + "\n".join(f"- {t}" for t in texts), facts
 
 
-def _answer_document(index: KnowledgeIndex, docs: list[str]) -> tuple[str, list[Citation]] | None:
+def _answer_document(index: KnowledgeIndex, q: str, docs: list[str]) -> tuple[str, list[Citation]] | None:
     if not docs:
         return None
     doc = index.documents[docs[0]]
@@ -304,12 +304,35 @@ def _answer_document(index: KnowledgeIndex, docs: list[str]) -> tuple[str, list[
         text += f". Người ký: {' '.join(p for p in (info.signer_title, info.signer) if p)}"
     if info.references:
         text += f". Căn cứ/thực hiện: {', '.join(info.references)}"
-    lines = [line for line in doc.source.split("\n") if line.strip()]
-    head_end = doc.source.find(lines[min(len(lines), 3) - 1]) + len(lines[min(len(lines), 3) - 1]) if lines else 0
-    head_start = doc.source.find(lines[0]) if lines else 0
-    citation = _citation(index, doc.doc_id, f"{index.doc_label(doc.doc_id)}{PATH_SEPARATOR}Phần mở đầu",
-                         head_start, head_end)
-    return text + ".", [citation]
+    about = next((f for f in index.facts if f.kind == "document" and f.doc_id == doc.doc_id), None)
+    citation = (_fact_citation(index, about) if about else
+                Citation(index.doc_label(doc.doc_id), doc.doc_id, info.subject, index.doc_label(doc.doc_id), ""))
+    citations = [citation]
+    signature = _signature_span(doc.source, info.signer or info.signer_title)
+    if signature and ASKS_SIGNER_RE.search(q):
+        citations.insert(0, _citation(index, doc.doc_id, f"{index.doc_label(doc.doc_id)}{PATH_SEPARATOR}Phần kết",
+                                      *signature))
+    return text + ".", citations
+
+
+ASKS_SIGNER_RE = re.compile(r"\b(ky|nguoi ky|chuc vu)\b")
+
+
+def _signature_span(source: str, signer: str) -> tuple[int, int] | None:
+    """The signature block: from its first 'TM.'/'KT.'/'Q.'/'TL.' line to the signer's name (or title)."""
+    if not signer:
+        return None
+    last_word = signer.split(",")[-1].strip().split()[-1].lower()
+    end = source.lower().rfind(last_word)
+    if end < 0:
+        return None
+    end += len(last_word)
+    heads = [m.start() for m in re.finditer(r"\b(TM|KT|Q|TL|TUQ)\.", source, re.I)
+             if end - SIGNATURE_BLOCK_CHARS < m.start() < end]
+    return (min(heads), end) if heads else None
+
+
+SIGNATURE_BLOCK_CHARS = 200
 
 
 def best_sentence_span(index: KnowledgeIndex, chunk: Chunk, q: str) -> tuple[int, int]:
@@ -505,7 +528,7 @@ def answer(index: KnowledgeIndex, question: str, use_dense: bool = True) -> Answ
                  or (kind == "duty" and bool(_agency_filter(_facts_of(index, "duty", docs), q))))
 
     if kind == "document" and confident and not _names_other_document(index, q, docs):
-        result = _answer_document(index, docs)
+        result = _answer_document(index, q, docs)
         if result:
             return Answer(result[0], True, max(confidence, threshold), result[1], kind)
 

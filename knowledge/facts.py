@@ -1033,3 +1033,30 @@ def extract_facts(doc: Document, doc_label: str, lines: list[Line] | None = None
                 facts.append(fact)
     facts.sort(key=lambda f: (f.start, f.end, f.kind))
     return facts
+
+
+def document_fact(doc: Document, doc_label: str, lines: list[Line], owners: list[tuple[Line, Section]]) -> Fact | None:
+    """The document's own metadata (number, issuer, date, subject, signer, documents cited) as a fact.
+
+    Its quote is the header block: the preamble's short lines before the first long paragraph, where
+    Vietnamese documents put the number, place and date, type and subject.
+    """
+    info = doc.info
+    if info is None or not (info.number or info.date or info.issuer):
+        return None
+    header = [line for line, section in owners if section.path[:1] == [PREAMBLE]] or lines[:1]
+    if not header:
+        return None
+    short = []
+    for line in header[:HEADER_LINES]:
+        if short and len(line.text) > HEADER_LINE_MAX:
+            break
+        short.append(line)
+    start, end = short[0].start, short[-1].end
+    section = PATH_SEPARATOR.join([doc_label, *next((s.path for l, s in owners if l is short[0]), [])])
+    data = {key: value for key, value in vars(info).items()}
+    return Fact("document", doc.doc_id, section, doc.source[start:end], start, end, data)
+
+
+HEADER_LINES = 6
+HEADER_LINE_MAX = 250

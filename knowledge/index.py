@@ -36,7 +36,7 @@ from tqdm import tqdm
 from .accents import AccentModel
 from .docinfo import extract_info
 from .embed import Embedder, get_embedder, model_checksum
-from .facts import extract_facts
+from .facts import document_fact, extract_facts
 from .ingest import read_documents
 from .lexical import LexicalIndex
 from .model import Chunk, DocInfo, Document, Fact
@@ -98,7 +98,8 @@ def analyse(doc: Document, max_chars: int) -> AnalysedDocument:
     structure = parse_structure(doc.source)
     chunks = chunk_document(doc, label, structure, max_chars=max_chars)
     facts = extract_facts(doc, label, structure.lines, structure.owners)
-    return AnalysedDocument(doc, sha256_text(doc.source), chunks, facts)
+    about = document_fact(doc, label, structure.lines, structure.owners)
+    return AnalysedDocument(doc, sha256_text(doc.source), chunks, [about, *facts] if about else facts)
 
 
 @dataclass
