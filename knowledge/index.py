@@ -7,7 +7,7 @@ Layout of an index folder:
         documents.jsonl   each document's source text, metadata and checksum (quotes are spans into it)
         chunks.jsonl      chunks with section paths and spans
         facts.jsonl       facts extracted at build time, each with its citation
-        embeddings.npy    one L2-normalised vector per chunk (reused for unchanged documents)
+        embeddings.npy    one L2-normalised vector per chunk (reused by a rebuild wherever a chunk's text is unchanged)
         dense.faiss       FAISS index over the embeddings
         lexical/          BM25 index (bm25s)
         accents.json      syllable unigram/bigram counts for restoring diacritics of queries
@@ -89,7 +89,6 @@ class AnalysedDocument:
     checksum: str
     chunks: list[Chunk]
     facts: list[Fact]
-    embeddings: np.ndarray | None = None  # set when reused from the previous build
 
 
 def analyse(doc: Document, max_chars: int) -> AnalysedDocument:
@@ -134,29 +133,47 @@ class KnowledgeIndex:
 # ---------------------------------------------------------------- building
 
 
-def _previous_documents(index_dir: Path, model_sum: str, max_chars: int) -> dict[str, AnalysedDocument]:
-    """Documents of the live index that can be reused as they are (same model, format and chunking)."""
+ANALYSER_MODULES = ("text.py", "structure.py", "docinfo.py", "facts.py", "index.py")
+
+
+def analyser_checksum() -> str:
+    """Identity of the code that turns a document into chunks and facts: when it changes, documents are
+    analysed again even if their text did not (embeddings are still reused where a chunk's text is)."""
+    digest = hashlib.sha256()
+    package = Path(__file__).resolve().parent
+    for name in ANALYSER_MODULES:
+        digest.update((package / name).read_bytes())
+    return digest.hexdigest()
+
+
+@dataclass
+class PreviousBuild:
+    documents: dict[str, AnalysedDocument]  # reusable analyses, by document id
+    vectors: dict[str, np.ndarray]  # embedding by sha256 of the indexed chunk text
+
+
+def _previous_build(index_dir: Path, model_sum: str, max_chars: int, analyser: str) -> PreviousBuild:
+    """What the live index can lend to a rebuild: analyses (same code and chunk size) and embeddings (same model)."""
+    empty = PreviousBuild({}, {})
     try:
         previous = load_index(index_dir, verify_model=False)
     except IndexLoadError:
-        return {}
+        return empty
     manifest = previous.manifest
-    if manifest.get("model", {}).get("checksum") != model_sum or manifest.get("chunk_max_chars") != max_chars:
-        return {}
+    if manifest.get("model", {}).get("checksum") != model_sum:
+        return empty
+    vectors = {sha256_text(chunk_context(c)): previous.embeddings[row] for row, c in enumerate(previous.chunks)}
+    if manifest.get("chunk_max_chars") != max_chars or manifest.get("analyser") != analyser:
+        return PreviousBuild({}, vectors)
     by_doc: dict[str, AnalysedDocument] = {}
-    rows_of: dict[str, list[int]] = {}
-    for row, chunk in enumerate(previous.chunks):
-        rows_of.setdefault(chunk.doc_id, []).append(row)
     for doc_id, doc in previous.documents.items():
-        rows = rows_of.get(doc_id, [])
         by_doc[doc_id] = AnalysedDocument(
             doc=doc,
             checksum=manifest["documents"][doc_id]["checksum"],
-            chunks=[previous.chunks[row] for row in rows],
-            facts=[fact for fact in previous.facts if fact.doc_id == doc_id],
-            embeddings=previous.embeddings[rows] if rows else np.zeros((0, previous.embeddings.shape[1]), np.float32),
+            chunks=[c for c in previous.chunks if c.doc_id == doc_id],
+            facts=[f for f in previous.facts if f.doc_id == doc_id],
         )
-    return by_doc
+    return PreviousBuild(by_doc, vectors)
 
 
 def stored_documents(index_dir: Path) -> list[Document]:
@@ -192,9 +209,9 @@ def build_index(
 ) -> dict:
     """Build (or incrementally rebuild) the index from documents; returns the new manifest.
 
-    Unchanged documents (same text, model and chunking) keep their chunks, facts and embeddings; only
-    new or changed ones are analysed and embedded. The lexical and FAISS indexes are rebuilt whole: that
-    is cheap next to embedding.
+    Unchanged documents (same text, model, chunking and analysing code) keep their chunks and facts;
+    chunks whose indexed text was embedded before keep their vectors, so only new or changed text is
+    embedded. The lexical and FAISS indexes are rebuilt whole: that is cheap next to embedding.
     """
     settings = settings or get_settings()
     index_dir = Path(index_dir or settings.index_dir)
@@ -206,12 +223,13 @@ def build_index(
             raise ValueError(f"Hai tài liệu trùng mã '{doc.doc_id}': mỗi tài liệu cần tên tệp hoặc id riêng.")
         seen.add(doc.doc_id)
     model_sum = model_checksum(settings.embedding_model)
-    previous = _previous_documents(index_dir, model_sum, settings.chunk_max_chars)
+    analyser = analyser_checksum()
+    previous = _previous_build(index_dir, model_sum, settings.chunk_max_chars, analyser)
 
     analysed: list[AnalysedDocument] = []
     reused = 0
     for doc in tqdm(docs, desc="Phân tích tài liệu", unit="tl", disable=not progress):
-        old = previous.get(doc.doc_id)
+        old = previous.documents.get(doc.doc_id)
         if old is not None and old.checksum == sha256_text(doc.source):
             # Same text: keep the analysis, but take the file's current title and metadata (path, format).
             doc.info = old.doc.info
@@ -221,19 +239,20 @@ def build_index(
         else:
             analysed.append(analyse(doc, settings.chunk_max_chars))
 
-    to_embed = [(i, a) for i, a in enumerate(analysed) if a.embeddings is None]
-    texts = [chunk_context(chunk) for _, a in to_embed for chunk in a.chunks]
-    embedder = get_embedder(settings.embedding_model, settings.threads) if texts or not analysed else None
-    if texts:
-        vectors = embedder.passages(texts, batch_size=settings.embed_batch_size, progress=progress)
-        offset = 0
-        for _, a in to_embed:
-            a.embeddings = vectors[offset:offset + len(a.chunks)]
-            offset += len(a.chunks)
-    dimension = (
-        embedder.dimension if embedder is not None
-        else next((a.embeddings.shape[1] for a in analysed if a.embeddings is not None), 0)
-    )
+    # Embed only chunk texts the previous build has not embedded already.
+    contexts = [chunk_context(chunk) for a in analysed for chunk in a.chunks]
+    keys = [sha256_text(text) for text in contexts]
+    missing = [i for i, key in enumerate(keys) if key not in previous.vectors]
+    texts = [contexts[i] for i in missing]
+    embedder = get_embedder(settings.embedding_model, settings.threads) if texts or not previous.vectors else None
+    dimension = embedder.dimension if embedder is not None else len(next(iter(previous.vectors.values())))
+    fresh = embedder.passages(texts, batch_size=settings.embed_batch_size, progress=progress) if texts else None
+    embeddings = np.zeros((len(contexts), dimension), np.float32)
+    for i, key in enumerate(keys):
+        if key in previous.vectors:
+            embeddings[i] = previous.vectors[key]
+    if fresh is not None:
+        embeddings[missing] = fresh
 
     # Renumber chunks so that ids follow their row in this build.
     chunks: list[Chunk] = []
@@ -241,10 +260,6 @@ def build_index(
         for n, chunk in enumerate(a.chunks):
             chunk.chunk_id = f"{a.doc.doc_id}#{n}"
             chunks.append(chunk)
-    embeddings = (
-        np.vstack([a.embeddings for a in analysed]).astype(np.float32)
-        if analysed else np.zeros((0, dimension), np.float32)
-    )
     facts = [fact for a in analysed for fact in a.facts]
 
     index_dir.mkdir(parents=True, exist_ok=True)
@@ -268,6 +283,7 @@ def build_index(
             "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             "model": {"name": settings.embedding_model, "checksum": model_sum, "dimension": int(dimension)},
             "chunk_max_chars": settings.chunk_max_chars,
+            "analyser": analyser,
             "documents": {
                 a.doc.doc_id: {"checksum": a.checksum, "chunks": len(a.chunks), "facts": len(a.facts),
                                "label": document_label(a.doc), "path": a.doc.meta.get("path", "")}
