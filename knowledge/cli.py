@@ -60,6 +60,17 @@ def _questions(question: Optional[str]):
             yield line.rstrip("\n"), True
 
 
+def _update_index(update, paths: list[Path], index: Optional[Path], quiet: bool) -> dict:
+    """Run a build or an add on existing paths; any expected failure is one clear line."""
+    missing = [str(p) for p in paths if not p.exists()]
+    if missing:
+        _fail(f"không tìm thấy: {', '.join(missing)}")
+    try:
+        return update(paths, index, progress=not quiet)
+    except (IngestError, EmbeddingModelError, IndexLoadError, ValueError) as exc:
+        _fail(str(exc))
+
+
 @app.command()
 def build(
     docs: Annotated[Optional[list[Path]], typer.Option("--docs", help="Tệp hoặc thư mục tài liệu (lặp lại được).")] = None,
@@ -70,14 +81,7 @@ def build(
     from .index import build_from_paths
     from .settings import get_settings
 
-    paths = docs or get_settings().doc_paths
-    missing = [str(p) for p in paths if not p.exists()]
-    if missing:
-        _fail(f"không tìm thấy: {', '.join(missing)}")
-    try:
-        manifest = build_from_paths(paths, index, progress=not quiet)
-    except (IngestError, EmbeddingModelError, ValueError) as exc:
-        _fail(str(exc))
+    manifest = _update_index(build_from_paths, docs or get_settings().doc_paths, index, quiet)
     counts = manifest["counts"]
     typer.echo(f"Đã xây dựng chỉ mục: {counts['documents']} tài liệu, {counts['chunks']} đoạn, {counts['facts']} dữ kiện "
                f"({counts['reused_documents']} tài liệu dùng lại, {counts['embedded_chunks']} đoạn mã hóa mới) "
@@ -93,13 +97,7 @@ def add(
     """Thêm (hoặc thay) tài liệu vào chỉ mục hiện có."""
     from .index import add_documents
 
-    missing = [str(p) for p in files if not p.exists()]
-    if missing:
-        _fail(f"không tìm thấy: {', '.join(missing)}")
-    try:
-        manifest = add_documents(files, index, progress=not quiet)
-    except (IngestError, EmbeddingModelError, ValueError) as exc:
-        _fail(str(exc))
+    manifest = _update_index(add_documents, files, index, quiet)
     counts = manifest["counts"]
     typer.echo(f"Đã thêm. Chỉ mục có {counts['documents']} tài liệu, {counts['chunks']} đoạn "
                f"({counts['embedded_chunks']} đoạn mã hóa mới).")
