@@ -2,9 +2,12 @@
 
 Prints R@1, R@5, R@10 and MRR (article level) for: plain BM25 over lower-cased syllables (the reference
 baseline), our lexical index alone, the dense index alone, and our fused search; plus the index build
-time. `--sweep` prints the fused R@1 for a range of dense weights (how the default was chosen).
+time. `--sweep` prints the fused R@1/R@5/MRR for a range of dense weights (how the default was chosen);
+`--sweep-bm25` prints lexical-only and fused figures for a grid of BM25 k1/b (the lexical index is rebuilt
+in memory; the embeddings are reused). Tune on both this set and bench/own_questions.py: they disagree on
+BM25 parameters (short clause chunks here, whole-section chunks there).
 
-    python bench/retrieval_alqac.py [--eval-dir ../shared/eval/alqac2022] [--sweep]
+    python bench/retrieval_alqac.py [--eval-dir ../shared/eval/alqac2022] [--sweep] [--sweep-bm25]
 """
 
 from __future__ import annotations
@@ -22,7 +25,8 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from knowledge.index import build_index, load_index  # noqa: E402
+from knowledge.index import build_index, lexical_context, load_index  # noqa: E402
+from knowledge.lexical import LexicalIndex  # noqa: E402
 from knowledge.model import Document  # noqa: E402
 from knowledge.search import prepare_query, search  # noqa: E402
 from knowledge.settings import get_settings  # noqa: E402
@@ -82,7 +86,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--eval-dir", type=Path, default=DEFAULT_EVAL)
     parser.add_argument("--index", type=Path, default=REPO / "var" / "bench" / "alqac-index")
-    parser.add_argument("--sweep", action="store_true", help="print fused R@1 for dense weights 0…1")
+    parser.add_argument("--sweep", action="store_true", help="print fused R@1/R@5/MRR for dense weights 0…1")
+    parser.add_argument("--sweep-bm25", action="store_true", help="print R@1/MRR for a grid of BM25 k1 and b")
     parser.add_argument("--limit", type=int, default=0, help="only the first N questions")
     args = parser.parse_args()
     if not (args.eval_dir / "law.json").is_file():
@@ -118,12 +123,26 @@ def main() -> None:
         print(f"| {name} | {m['R@1']:.3f} | {m['R@5']:.3f} | {m['R@10']:.3f} | {m['MRR']:.3f} |")
 
     if args.sweep:
-        print("\n| dense weight | R@1 | MRR |\n|---|---|---|")
+        print("\n| dense weight | R@1 | R@5 | MRR |\n|---|---|---|---|")
         for weight in np.arange(0.0, 1.01, 0.05):
             rankings = [docs_in_order(search(index, q["text"], depth, query_vector=v, dense_weight=float(weight)))
                         for q, v in zip(questions, vectors)]
             m = metrics(rankings, golds)
-            print(f"| {weight:.2f} | {m['R@1']:.3f} | {m['MRR']:.3f} |")
+            print(f"| {weight:.2f} | {m['R@1']:.3f} | {m['R@5']:.3f} | {m['MRR']:.3f} |")
+
+    if args.sweep_bm25:
+        texts = [lexical_context(chunk) for chunk in index.chunks]
+        print(f"\n| k1 | b | lexical R@1 | lexical MRR | fused R@1 | fused MRR |  (dense weight {settings.dense_weight})"
+              "\n|---|---|---|---|---|---|")
+        for k1 in (0.6, 0.9, 1.2, 1.5):
+            for b in (0.5, 0.75, 0.9):
+                index.lexical = LexicalIndex.build(texts, k1, b)
+                lexical = metrics([docs_in_order(search(index, q["text"], depth, use_dense=False))
+                                   for q in questions], golds)
+                fused = metrics([docs_in_order(search(index, q["text"], depth, query_vector=v))
+                                 for q, v in zip(questions, vectors)], golds)
+                print(f"| {k1} | {b} | {lexical['R@1']:.3f} | {lexical['MRR']:.3f} | {fused['R@1']:.3f} | "
+                      f"{fused['MRR']:.3f} |")
 
 
 if __name__ == "__main__":
