@@ -23,21 +23,33 @@ def index_tokens(text: str) -> list[str]:
 
 
 class LexicalIndex:
-    def __init__(self, retriever: bm25s.BM25) -> None:
+    """BM25 over the chunks; an index of no chunks (an empty folder of documents) is valid and finds nothing."""
+
+    EMPTY_MARKER = "empty"
+
+    def __init__(self, retriever: bm25s.BM25 | None) -> None:
         self.retriever = retriever
-        self._vocab = retriever.vocab_dict
+        self._vocab = retriever.vocab_dict if retriever is not None else {}
 
     @classmethod
     def build(cls, texts: list[str], k1: float = 1.2, b: float = 0.75) -> "LexicalIndex":
+        if not texts:
+            return cls(None)  # bm25s cannot index an empty corpus
         retriever = bm25s.BM25(k1=k1, b=b)
         retriever.index([index_tokens(text) for text in texts], show_progress=False)
         return cls(retriever)
 
     def save(self, folder: Path) -> None:
-        self.retriever.save(str(folder), show_progress=False)
+        if self.retriever is None:
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / self.EMPTY_MARKER).write_text("", encoding="utf-8")
+        else:
+            self.retriever.save(str(folder), show_progress=False)
 
     @classmethod
     def load(cls, folder: Path) -> "LexicalIndex":
+        if (folder / cls.EMPTY_MARKER).exists():
+            return cls(None)
         return cls(bm25s.BM25.load(str(folder), show_progress=False, verbosity=0))
 
     def query_terms(self, query: str) -> list[str]:
@@ -47,6 +59,8 @@ class LexicalIndex:
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every chunk for the query (zeros when no term is known)."""
         terms = self.query_terms(query)
+        if self.retriever is None:
+            return np.zeros(0, dtype=np.float32)
         if not terms:
             return np.zeros(self.retriever.scores["num_docs"], dtype=np.float32)
         return self.retriever.get_scores(terms)

@@ -424,13 +424,6 @@ def test_failure_while_writing_leaves_previous_version(small_corpus, small_index
     assert search(kb, "ngân sách nhà nước", top_k=1, use_dense=False)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG knowledge/index.py build_index → knowledge/lexical.py LexicalIndex.build: when the documents "
-    "yield no chunk at all (an empty list, e.g. `build --docs <empty folder>`, or a page that is only "
-    "web leftovers) bm25s raises ValueError('max() arg is an empty sequence'); the code otherwise handles "
-    "an empty index (search returns [] when index.chunks is empty).",
-)
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")
 @pytest.mark.parametrize(
     "documents",
