@@ -354,7 +354,12 @@ def _switch_to(index_dir: Path, version: str) -> None:
 
 def build_from_paths(paths: Iterable[Path], index_dir: Path | None = None,
                      settings: KnowledgeSettings | None = None, progress: bool = True) -> dict:
-    return build_index(read_documents(paths), index_dir, settings, progress)
+    """Build from files and folders. Finding no document at all is refused: it would empty the live index."""
+    paths = list(paths)
+    documents = read_documents(paths)
+    if not documents:
+        raise ValueError(f"Không tìm thấy tài liệu nào trong: {', '.join(str(p) for p in paths)}")
+    return build_index(documents, index_dir, settings, progress)
 
 
 def add_documents(paths: Iterable[Path], index_dir: Path | None = None,

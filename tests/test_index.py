@@ -484,3 +484,12 @@ def test_new_analysing_code_reanalyses_but_reuses_vectors(small_index, small_cor
     assert manifest["counts"]["reused_documents"] == 0
     assert manifest["counts"]["embedded_chunks"] == 0
     assert manifest["analyser"] == "a newer analyser"
+
+
+def test_building_from_a_folder_without_documents_keeps_the_live_index(small_index, tmp_path, settings) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    before = (small_index / POINTER).read_text(encoding="utf-8")
+    with pytest.raises(ValueError, match="Không tìm thấy tài liệu"):
+        build_from_paths([empty], small_index, settings, progress=False)
+    assert (small_index / POINTER).read_text(encoding="utf-8") == before
