@@ -225,8 +225,9 @@ def _answer_duties(index: KnowledgeIndex, q: str, docs: list[str], hits: list[Hi
 
 def _answer_eligibility(index: KnowledgeIndex, q: str, docs: list[str], applies: bool,
                         hits: list[Hit]) -> tuple[str, list[Fact]] | None:
-    facts = [f for f in _in_hits(_facts_of(index, "eligibility", docs), hits)
-             if bool(f.data.get("applies")) == applies]
+    # "Đối tượng" is a specific cue: the covered/excluded list may sit in any of the best three passages.
+    candidates = [f for f in _facts_of(index, "eligibility", docs) if bool(f.data.get("applies")) == applies]
+    facts = _in_hits(candidates, hits, depth=3)
     if not facts:
         return None
     items = []
@@ -486,6 +487,14 @@ def _names_contact(index: KnowledgeIndex, q: str, docs: list[str]) -> bool:
     return False
 
 
+def _names_target(index: KnowledgeIndex, q: str, docs: list[str]) -> bool:
+    """The question names a year or a level (bậc) that a target of the focus document has."""
+    years = {int(m.group(0)) for m in YEAR_RE.finditer(q)}
+    levels = {m.group(1) for m in LEVEL_RE.finditer(q)}
+    return any(f.data.get("year") in years or str(f.data.get("level")) in levels
+               for f in _facts_of(index, "target", docs[:1]))
+
+
 def _compose(index: KnowledgeIndex, kind: str, q: str, docs: list[str], hits: list[Hit]):
     if kind == "target":
         return _answer_targets(index, q, docs)
@@ -524,8 +533,11 @@ def answer(index: KnowledgeIndex, question: str, use_dense: bool = True) -> Answ
     # Naming the document, its contact person or an agency with duties in it is evidence enough.
     contact_asked = kind == "contact" and (_names_contact(index, q, docs) or (
         confidence >= CONTACT_FLOOR and bool(_in_hits(_facts_of(index, "contact", docs), hits, depth=3))))
+    # Naming the document, its contact person, an agency with duties in it, or a year or level its targets
+    # have is evidence enough.
     confident = (confidence >= threshold or mentioned or contact_asked
-                 or (kind == "duty" and bool(_agency_filter(_facts_of(index, "duty", docs), q))))
+                 or (kind == "duty" and bool(_agency_filter(_facts_of(index, "duty", docs), q)))
+                 or (kind == "target" and _names_target(index, q, docs)))
 
     if kind == "document" and confident and not _names_other_document(index, q, docs):
         result = _answer_document(index, q, docs)
