@@ -561,8 +561,8 @@ def answer(index: KnowledgeIndex, question: str, use_dense: bool = True) -> Answ
     start, end = best_sentence_span(index, top, q)
     citation = _citation(index, top.doc_id, top.section, start, end)
     text = collapse_whitespace(citation.quote)
-    return Answer(f"Theo {citation.doc} ({PATH_SEPARATOR.join(top.section_path) or citation.doc}): {text}",
-                  True, confidence, [citation], "passage")
+    where = f" ({PATH_SEPARATOR.join(top.section_path)})" if top.section_path else ""
+    return Answer(f"Theo {citation.doc}{where}: {text}", True, confidence, [citation], "passage")
 
 
 def answer_dict(index: KnowledgeIndex, question: str) -> dict:
