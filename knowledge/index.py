@@ -162,17 +162,16 @@ class PreviousBuild:
 
 
 def _previous_build(index_dir: Path, model_sum: str, max_chars: int, analyser: str) -> PreviousBuild:
-    """What the live index can lend to a rebuild: analyses (same code and chunk size) and embeddings (same model)."""
-    empty = PreviousBuild({}, {})
+    """What the live index can lend to a rebuild: analyses (same code, format and chunk size) and embeddings
+    (same model, whatever the format: vectors are looked up by the exact text they embed)."""
+    vectors = _stored_vectors(index_dir, model_sum)
     try:
         previous = load_index(index_dir, verify_model=False)
     except IndexLoadError:
-        return empty
+        return PreviousBuild({}, vectors)
     manifest = previous.manifest
-    if manifest.get("model", {}).get("checksum") != model_sum:
-        return empty
-    vectors = {sha256_text(chunk_context(c)): previous.embeddings[row] for row, c in enumerate(previous.chunks)}
-    if manifest.get("chunk_max_chars") != max_chars or manifest.get("analyser") != analyser:
+    if (manifest["model"]["checksum"] != model_sum or manifest.get("chunk_max_chars") != max_chars
+            or manifest.get("analyser") != analyser):
         return PreviousBuild({}, vectors)
     by_doc: dict[str, AnalysedDocument] = {}
     for doc_id, doc in previous.documents.items():
@@ -183,6 +182,41 @@ def _previous_build(index_dir: Path, model_sum: str, max_chars: int, analyser: s
             facts=[f for f in previous.facts if f.doc_id == doc_id],
         )
     return PreviousBuild(by_doc, vectors)
+
+
+def _stored_vectors(index_dir: Path, model_sum: str) -> dict[str, np.ndarray]:
+    """Embeddings of the live version by sha256 of their text, read straight from its files (checksums
+    verified), so that a new index format does not mean embedding everything again."""
+    try:
+        folder = live_version(index_dir)
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        if manifest["model"]["checksum"] != model_sum:
+            return {}
+        for name in ("chunks.jsonl", "embeddings.npy"):
+            if sha256_file(folder / name) != manifest["files"][name]:
+                return {}
+        chunks = [Chunk(**row) for row in _read_jsonl(folder / "chunks.jsonl")]
+        return dict(zip((sha256_text(chunk_context(c)) for c in chunks), np.load(folder / "embeddings.npy")))
+    except (IndexLoadError, OSError, ValueError, KeyError, TypeError):
+        return {}
+
+
+def _embed_reusing(texts: list[str], vectors: dict[str, np.ndarray], settings: KnowledgeSettings,
+                   progress: bool) -> tuple[np.ndarray, int]:
+    """Embeddings of texts, taking known ones from `vectors`; returns the matrix and how many were new."""
+    keys = [sha256_text(text) for text in texts]
+    missing = sorted({i for i, key in enumerate(keys) if key not in vectors})
+    embedder = get_embedder(settings.embedding_model, settings.threads) if missing or not vectors else None
+    dimension = embedder.dimension if embedder is not None else len(next(iter(vectors.values())))
+    matrix = np.zeros((len(texts), dimension), np.float32)
+    for i, key in enumerate(keys):
+        if key in vectors:
+            matrix[i] = vectors[key]
+    if missing:
+        fresh = embedder.passages([texts[i] for i in missing], batch_size=settings.embed_batch_size, progress=progress)
+        matrix[missing] = fresh
+        vectors.update(zip((keys[i] for i in missing), fresh))
+    return matrix, len(missing)
 
 
 def stored_documents(index_dir: Path) -> list[Document]:
@@ -250,18 +284,8 @@ def build_index(
 
     # Embed only chunk texts the previous build has not embedded already.
     contexts = [chunk_context(chunk) for a in analysed for chunk in a.chunks]
-    keys = [sha256_text(text) for text in contexts]
-    missing = [i for i, key in enumerate(keys) if key not in previous.vectors]
-    texts = [contexts[i] for i in missing]
-    embedder = get_embedder(settings.embedding_model, settings.threads) if texts or not previous.vectors else None
-    dimension = embedder.dimension if embedder is not None else len(next(iter(previous.vectors.values())))
-    fresh = embedder.passages(texts, batch_size=settings.embed_batch_size, progress=progress) if texts else None
-    embeddings = np.zeros((len(contexts), dimension), np.float32)
-    for i, key in enumerate(keys):
-        if key in previous.vectors:
-            embeddings[i] = previous.vectors[key]
-    if fresh is not None:
-        embeddings[missing] = fresh
+    embeddings, embedded = _embed_reusing(contexts, previous.vectors, settings, progress)
+    dimension = embeddings.shape[1]
 
     # Renumber chunks so that ids follow their row in this build.
     chunks: list[Chunk] = []
@@ -299,7 +323,7 @@ def build_index(
                 for a in analysed
             },
             "counts": {"documents": len(analysed), "chunks": len(chunks), "facts": len(facts),
-                       "reused_documents": reused, "embedded_chunks": len(texts)},
+                       "reused_documents": reused, "embedded_chunks": embedded},
             "build_seconds": round(time.perf_counter() - started, 2),
         }
         manifest["files"] = {

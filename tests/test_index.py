@@ -493,3 +493,15 @@ def test_building_from_a_folder_without_documents_keeps_the_live_index(small_ind
     with pytest.raises(ValueError, match="Không tìm thấy tài liệu"):
         build_from_paths([empty], small_index, settings, progress=False)
     assert (small_index / POINTER).read_text(encoding="utf-8") == before
+
+
+def test_index_of_an_older_format_is_rebuilt_without_embedding_again(small_index, small_corpus, settings) -> None:
+    manifest = read_manifest(small_index)
+    manifest["format_version"] = FORMAT_VERSION - 1
+    write_manifest(small_index, manifest)
+    with pytest.raises(IndexLoadError):
+        load_index(small_index, settings)
+    rebuilt = build_from_paths([small_corpus], small_index, settings, progress=False)
+    assert rebuilt["counts"]["reused_documents"] == 0  # analyses of another format are not trusted
+    assert rebuilt["counts"]["embedded_chunks"] == 0  # but vectors of the same texts are
+    load_index(small_index, settings)
