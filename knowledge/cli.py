@@ -103,6 +103,13 @@ def add(
                f"({counts['embedded_chunks']} đoạn mã hóa mới).")
 
 
+def _print_answer(result) -> None:
+    typer.echo(result.answer)
+    for citation in result.citations:
+        typer.echo(f"\n📄 {citation.section}\n   “{' '.join(citation.quote.split())}”")
+    typer.echo(f"\n(độ tin cậy {result.confidence:.2f})")
+
+
 @app.command()
 def ask(
     question: Annotated[Optional[str], typer.Argument(help="Câu hỏi; bỏ trống để đọc từ stdin.")] = None,
@@ -124,10 +131,7 @@ def ask(
                 out = {"question": text, **out}
             typer.echo(_dump(out))
         else:
-            typer.echo(result.answer)
-            for citation in result.citations:
-                typer.echo(f"\n📄 {citation.section}\n   “{' '.join(citation.quote.split())}”")
-            typer.echo(f"\n(độ tin cậy {result.confidence:.2f})")
+            _print_answer(result)
 
 
 @app.command("search")
@@ -187,10 +191,7 @@ def repl(index: IndexOption = None) -> None:
             return
         if not question.strip():
             continue
-        result = answer(kb, question)
-        typer.echo(result.answer)
-        for citation in result.citations:
-            typer.echo(f"📄 {citation.section}")
+        _print_answer(answer(kb, question))
 
 
 def main() -> None:
