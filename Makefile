@@ -34,6 +34,7 @@ run: index
 	$(PY) -m knowledge repl
 
 test: setup
+	$(VENV)/bin/ruff check knowledge bench tests
 	$(PY) -m pytest -q
 
 bench: bench-own bench-alqac bench-latency

@@ -14,7 +14,6 @@ import argparse
 import dataclasses
 import random
 import resource
-import statistics
 import sys
 import time
 from pathlib import Path

@@ -117,7 +117,7 @@ def main() -> None:
 
     print(f"\nALQAC 2022: {len(questions)} questions, {len(docs)} articles, {manifest['counts']['chunks']} chunks; "
           f"index build {build_seconds:.1f} s ({manifest['counts']['embedded_chunks']} chunks embedded)")
-    print(f"| method | R@1 | R@5 | R@10 | MRR |\n|---|---|---|---|---|")
+    print("| method | R@1 | R@5 | R@10 | MRR |\n|---|---|---|---|---|")
     for name, rankings in rows.items():
         m = metrics(rankings, golds)
         print(f"| {name} | {m['R@1']:.3f} | {m['R@5']:.3f} | {m['R@10']:.3f} | {m['MRR']:.3f} |")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from .accents import question_phrases
@@ -140,10 +140,6 @@ def _facts_of(index: KnowledgeIndex, kind: str, doc_ids: list[str]) -> list[Fact
     return [f for f in index.facts if f.kind == kind and f.doc_id in doc_ids]
 
 
-def _join(items: list[str]) -> str:
-    return "; ".join(items)
-
-
 def _answer_targets(index: KnowledgeIndex, q: str, docs: list[str]) -> tuple[str, list[Fact]] | None:
     facts = _facts_of(index, "target", docs[:1]) or _facts_of(index, "target", docs)
     if not facts:
@@ -194,7 +190,7 @@ def _answer_contacts(index: KnowledgeIndex, q: str, docs: list[str]) -> tuple[st
         if d.get("email"):
             parts.append(f"email {d['email']}")
         lines.append(", ".join(p for p in parts if p))
-    return "Liên hệ: " + _join(lines), facts
+    return "Liên hệ: " + "; ".join(lines), facts
 
 
 def _agency_filter(facts: list[Fact], q: str) -> list[Fact]:
@@ -503,7 +499,7 @@ def _compose(index: KnowledgeIndex, kind: str, q: str, docs: list[str], hits: li
     if kind == "check":
         return _answer_check(index, q, docs)
     # Other kinds answer only from facts inside the retrieved passages: a cue word alone is not enough.
-    near = [h for h in hits[:3]]
+    near = hits[:3]
     if kind == "duty":
         return _answer_duties(index, q, docs, near)
     if kind in ("eligibility", "exclusion"):
@@ -563,10 +559,3 @@ def answer(index: KnowledgeIndex, question: str, use_dense: bool = True) -> Answ
     text = collapse_whitespace(citation.quote)
     where = f" ({PATH_SEPARATOR.join(top.section_path)})" if top.section_path else ""
     return Answer(f"Theo {citation.doc}{where}: {text}", True, confidence, [citation], "passage")
-
-
-def answer_dict(index: KnowledgeIndex, question: str) -> dict:
-    return answer(index, question).to_dict()
-
-
-__all__ = ["Answer", "Citation", "answer", "answer_dict", "question_kind", "asdict"]

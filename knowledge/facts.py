@@ -61,7 +61,7 @@ from .text import collapse_whitespace, normalize, strip_diacritics
 
 log = logging.getLogger(__name__)
 
-__all__ = ["extract_facts"]
+__all__ = ["document_fact", "extract_facts"]
 
 ITEM_RANK = 8  # a), (i): list items, not sections of their own
 _UP = "A-ZÀÁẢÃẠĂẰẮẲẴẶÂẦẤẨẪẬĐÈÉẺẼẸÊỀẾỂỄỆÌÍỈĨỊÒÓỎÕỌÔỒỐỔỖỘƠỜỚỞỠỢÙÚỦŨỤƯỪỨỬỮỰỲÝỶỸỴ"
