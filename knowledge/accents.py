@@ -27,41 +27,38 @@ def question_phrases() -> list[str]:
 class AccentModel:
     unigrams: Counter = field(default_factory=Counter)
     bigrams: Counter = field(default_factory=Counter)
-    candidates: dict[str, list[str]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        # Derived once: the accented forms of each plain syllable, most frequent first, and the total count.
+        self.candidates: dict[str, list[str]] = {}
+        for syllable, _count in self.unigrams.most_common():
+            self.candidates.setdefault(strip_diacritics(syllable), []).append(syllable)
+        self.total = sum(self.unigrams.values()) or 1
 
     @classmethod
     def from_texts(cls, texts) -> "AccentModel":
-        model = cls()
+        unigrams: Counter = Counter()
+        bigrams: Counter = Counter()
         for text in [*texts, *question_phrases()]:
             sylls = syllables(text)
-            model.unigrams.update(sylls)
-            model.bigrams.update(f"{a} {b}" for a, b in zip(sylls, sylls[1:]))
-        by_plain: dict[str, list[str]] = {}
-        for syllable, _count in model.unigrams.most_common():
-            by_plain.setdefault(strip_diacritics(syllable), []).append(syllable)
-        model.candidates = by_plain
-        return model
+            unigrams.update(sylls)
+            bigrams.update(f"{a} {b}" for a, b in zip(sylls, sylls[1:]))
+        return cls(unigrams, bigrams)
 
     def to_dict(self) -> dict:
         return {"unigrams": dict(self.unigrams), "bigrams": dict(self.bigrams)}
 
     @classmethod
     def from_dict(cls, data: dict) -> "AccentModel":
-        model = cls(Counter(data["unigrams"]), Counter(data["bigrams"]))
-        by_plain: dict[str, list[str]] = {}
-        for syllable, _count in model.unigrams.most_common():
-            by_plain.setdefault(strip_diacritics(syllable), []).append(syllable)
-        model.candidates = by_plain
-        return model
+        return cls(Counter(data["unigrams"]), Counter(data["bigrams"]))
 
     def _log_prob(self, previous: str | None, word: str) -> float:
-        unigram = self.unigrams.get(word, 0) + 0.1
+        unigram = (self.unigrams.get(word, 0) + 0.1) / self.total
         if previous is None:
             return math.log(unigram)
         # Interpolate the bigram with the unigram so unseen pairs still rank by frequency.
-        bigram = self.bigrams.get(f"{previous} {word}", 0)
-        prev_count = self.unigrams.get(previous, 0) + 1
-        return math.log(0.8 * bigram / prev_count + 0.2 * unigram / (sum_or_one(self) ))
+        bigram = self.bigrams.get(f"{previous} {word}", 0) / (self.unigrams.get(previous, 0) + 1)
+        return math.log(0.8 * bigram + 0.2 * unigram)
 
     def restore(self, text: str) -> str:
         """Return the query with diacritics restored where the corpus knows the syllable; else unchanged."""
@@ -70,10 +67,8 @@ class AccentModel:
             return text
         options: list[list[str]] = []
         for word in words:
-            if has_diacritics(word) or word not in self.candidates and strip_diacritics(word) not in self.candidates:
-                options.append([word])
-            else:
-                options.append(self.candidates.get(strip_diacritics(word), [word])[:8])
+            known = self.candidates.get(word)  # a syllable typed without diacritics is its own plain form
+            options.append(known[:8] if known and not has_diacritics(word) else [word])
         # Viterbi over the candidate lattice.
         best: dict[str, tuple[float, list[str]]] = {c: (self._log_prob(None, c), [c]) for c in options[0]}
         for choices in options[1:]:
@@ -87,11 +82,3 @@ class AccentModel:
                 step[candidate] = (score, [*path, candidate])
             best = step
         return " ".join(max(best.values(), key=lambda item: item[0])[1])
-
-
-def sum_or_one(model: AccentModel) -> int:
-    total = getattr(model, "_total", None)
-    if total is None:
-        total = sum(model.unigrams.values()) or 1
-        model._total = total  # type: ignore[attr-defined]
-    return total

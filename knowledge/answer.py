@@ -100,7 +100,7 @@ def _fact_citation(index: KnowledgeIndex, fact: Fact) -> Citation:
 
 
 def _mentioned_docs(index: KnowledgeIndex, plain_question: str) -> set[str]:
-    """Documents the question names by number (206, 642/BNG-HVNG) or by a distinctive subject word."""
+    """Documents the question names by number (206, 642/BNG-HVNG)."""
     found = set()
     for doc_id, doc in index.documents.items():
         number = doc.info.number if doc.info else ""
@@ -125,8 +125,8 @@ def _group_score(question_roles: set[str], fact: Fact) -> float:
     return overlap / len(question_roles | group_roles)
 
 
-def _focus_docs(index: KnowledgeIndex, plain_question: str, hits: list[Hit]) -> list[str]:
-    mentioned = _mentioned_docs(index, plain_question)
+def _focus_docs(mentioned: set[str], hits: list[Hit]) -> list[str]:
+    """The documents the question names, else those of the hits in rank order."""
     if mentioned:
         return sorted(mentioned)
     order: list[str] = []
@@ -208,7 +208,8 @@ def _agency_filter(facts: list[Fact], q: str) -> list[Fact]:
     return [fact for length, fact in best if length == top]
 
 
-def _answer_duties(index: KnowledgeIndex, q: str, docs: list[str], hits: list[Hit]) -> tuple[str, list[Fact]] | None:
+def _answer_duties(index: KnowledgeIndex, q: str, docs: list[str]) -> tuple[str, list[Fact]] | None:
+    """Duties of the agency the question names (the name is the evidence, wherever its section ranked)."""
     facts = _agency_filter(_facts_of(index, "duty", docs), q)
     if not facts:
         return None
@@ -286,8 +287,9 @@ def _answer_document(index: KnowledgeIndex, q: str, docs: list[str]) -> tuple[st
         return None
     doc = index.documents[docs[0]]
     info = doc.info
-    if info is None:
-        return None
+    about = next((f for f in index.facts if f.kind == "document" and f.doc_id == doc.doc_id), None)
+    if info is None or about is None:
+        return None  # no number, date or issuer was found: nothing to tell about the document
     parts = [f"{index.doc_label(doc.doc_id)}"]
     if info.issuer:
         parts.append(f"do {info.issuer} ban hành")
@@ -301,10 +303,7 @@ def _answer_document(index: KnowledgeIndex, q: str, docs: list[str]) -> tuple[st
         text += f". Người ký: {' '.join(p for p in (info.signer_title, info.signer) if p)}"
     if info.references:
         text += f". Căn cứ/thực hiện: {', '.join(info.references)}"
-    about = next((f for f in index.facts if f.kind == "document" and f.doc_id == doc.doc_id), None)
-    citation = (_fact_citation(index, about) if about else
-                Citation(index.doc_label(doc.doc_id), doc.doc_id, info.subject, index.doc_label(doc.doc_id), ""))
-    citations = [citation]
+    citations = [_fact_citation(index, about)]
     signature = _signature_span(doc.source, info.signer or info.signer_title)
     if signature and ASKS_SIGNER_RE.search(q):
         citations.insert(0, _citation(index, doc.doc_id, f"{index.doc_label(doc.doc_id)}{PATH_SEPARATOR}Phần kết",
@@ -312,7 +311,8 @@ def _answer_document(index: KnowledgeIndex, q: str, docs: list[str]) -> tuple[st
     return text + ".", citations
 
 
-ASKS_SIGNER_RE = re.compile(r"\b(ky|nguoi ky|chuc vu)\b")
+# Diacritic-free, so "ký" must come with a neighbour: a bare "ky" is also kỳ and kỹ.
+ASKS_SIGNER_RE = re.compile(r"\b(ai ky|nguoi ky|ky boi|ky ngay|ngay ky|ky voi|chuc vu)\b")
 
 
 def _signature_span(source: str, signer: str) -> tuple[int, int] | None:
@@ -330,34 +330,6 @@ def _signature_span(source: str, signer: str) -> tuple[int, int] | None:
 
 
 SIGNATURE_BLOCK_CHARS = 200
-
-
-def best_sentence_span(index: KnowledgeIndex, chunk: Chunk, q: str) -> tuple[int, int]:
-    """The chunk itself when short; otherwise its sentences (or list items) that share most words with q."""
-    if chunk.end - chunk.start <= PASSAGE_MAX_CHARS:
-        return chunk.start, chunk.end
-    source = index.documents[chunk.doc_id].source
-    words = set(q.split())
-    scored = []
-    for match in re.finditer(r"[^.;\n]+[.;]?", source[chunk.start:chunk.end]):
-        sentence = match.group(0)
-        if len(sentence.strip()) < 15:
-            continue
-        overlap = len(words & set(plain(sentence).split()))
-        start = chunk.start + match.start() + (len(sentence) - len(sentence.lstrip()))
-        scored.append((overlap / (1 + len(sentence) / 400), start, chunk.start + match.end()))
-    if not scored:
-        return chunk.start, chunk.end
-    best = max(scored)
-    # Extend to the next sentence while the quote stays short: a list or a two-part rule reads better whole.
-    following = [item for item in scored if item[1] >= best[2]]
-    end = best[2]
-    if following and following[0][2] - best[1] <= PASSAGE_MAX_CHARS:
-        end = following[0][2]
-    return best[1], end
-
-
-PASSAGE_MAX_CHARS = 1000  # chunks are ≤ 900 characters by default: a passage answer is its whole section
 
 
 @lru_cache(maxsize=1)
@@ -382,18 +354,18 @@ def _content_syllables(words: list[str]) -> list[str]:
             if (strip_diacritics(w) not in stops and not w.isdigit() and len(w) > 1) or (w.isdigit() and len(w) >= 3)]
 
 
-def _chunk_words(index: KnowledgeIndex, chunk: Chunk, accented: bool) -> list[str]:
+def _chunk_words(chunk: Chunk, accented: bool) -> list[str]:
     words = syllables(f"{chunk.section} {chunk.text}")
     return words if accented else [strip_diacritics(w) for w in words]
 
 
 def _idf(index: KnowledgeIndex, accented: bool) -> tuple[dict[str, float], float]:
     """Inverse document frequency of syllables over the chunks, cached on the index."""
-    cache = index.__dict__.setdefault("_idf_cache", {})
+    cache = index.memo.setdefault("syllable_idf", {})
     if accented not in cache:
         df: dict[str, int] = {}
         for chunk in index.chunks:
-            for word in set(_chunk_words(index, chunk, accented)):
+            for word in set(_chunk_words(chunk, accented)):
                 df[word] = df.get(word, 0) + 1
         n = len(index.chunks) or 1
         cache[accented] = ({w: math.log(1 + n / c) for w, c in df.items()}, math.log(1 + n))
@@ -407,7 +379,7 @@ def coverage(index: KnowledgeIndex, question_words: list[str], chunk: Chunk, acc
     if not words:
         return 0.0, 0.0
     idf, unseen = _idf(index, accented)
-    haystack_words = _chunk_words(index, chunk, accented)
+    haystack_words = _chunk_words(chunk, accented)
     haystack = set(haystack_words)
     weights = [idf.get(w, unseen) for w in words]
     unigram = sum(wt for w, wt in zip(words, weights) if w in haystack) / sum(weights)
@@ -499,15 +471,14 @@ def _compose(index: KnowledgeIndex, kind: str, q: str, docs: list[str], hits: li
     if kind == "check":
         return _answer_check(index, q, docs)
     # Other kinds answer only from facts inside the retrieved passages: a cue word alone is not enough.
-    near = hits[:3]
     if kind == "duty":
-        return _answer_duties(index, q, docs, near)
+        return _answer_duties(index, q, docs)
     if kind in ("eligibility", "exclusion"):
-        return _answer_eligibility(index, q, docs, applies=kind == "eligibility", hits=near)
+        return _answer_eligibility(index, q, docs, applies=kind == "eligibility", hits=hits)
     if kind == "roadmap":
-        return _answer_simple(index, "roadmap", docs, "Lộ trình, thời gian thực hiện", near)
+        return _answer_simple(index, "roadmap", docs, "Lộ trình, thời gian thực hiện", hits)
     if kind == "funding":
-        return _answer_simple(index, "funding", docs, "Kinh phí", near)
+        return _answer_simple(index, "funding", docs, "Kinh phí", hits)
     return None
 
 
@@ -518,20 +489,19 @@ def answer(index: KnowledgeIndex, question: str, use_dense: bool = True) -> Answ
         return Answer("Bạn hãy nhập câu hỏi về các văn bản hướng dẫn (ví dụ: đối tượng áp dụng, chỉ tiêu năm 2025).",
                       False, 0.0, [], "none")
     q = plain(prepared.dense_text)
-    hits = search(index, question, top_k=5, use_dense=use_dense)
+    hits = search(index, prepared, top_k=5, use_dense=use_dense)
     if not hits:
         return not_covered([], 0.0)
     confidence = confidence_of(index, prepared, hits)
     kind = question_kind(plain(prepared.text))
-    docs = _focus_docs(index, q, hits)
-    mentioned = bool(_mentioned_docs(index, q))
+    mentioned = _mentioned_docs(index, q)
+    docs = _focus_docs(mentioned, hits)
     threshold = index.settings.confidence_threshold
-    # Naming the document, its contact person or an agency with duties in it is evidence enough.
     contact_asked = kind == "contact" and (_names_contact(index, q, docs) or (
         confidence >= CONTACT_FLOOR and bool(_in_hits(_facts_of(index, "contact", docs), hits, depth=3))))
     # Naming the document, its contact person, an agency with duties in it, or a year or level its targets
     # have is evidence enough.
-    confident = (confidence >= threshold or mentioned or contact_asked
+    confident = (confidence >= threshold or bool(mentioned) or contact_asked
                  or (kind == "duty" and bool(_agency_filter(_facts_of(index, "duty", docs), q)))
                  or (kind == "target" and _names_target(index, q, docs)))
 
@@ -553,9 +523,9 @@ def answer(index: KnowledgeIndex, question: str, use_dense: bool = True) -> Answ
 
     if not confident:
         return not_covered(hits, confidence)
+    # The passage is the best chunk whole: a section, or a piece of one no longer than CCVC_CHUNK_MAX_CHARS.
     top = hits[0].chunk
-    start, end = best_sentence_span(index, top, q)
-    citation = _citation(index, top.doc_id, top.section, start, end)
+    citation = _citation(index, top.doc_id, top.section, top.start, top.end)
     text = collapse_whitespace(citation.quote)
     where = f" ({PATH_SEPARATOR.join(top.section_path)})" if top.section_path else ""
     return Answer(f"Theo {citation.doc}{where}: {text}", True, confidence, [citation], "passage")

@@ -125,6 +125,8 @@ class KnowledgeIndex:
     accents: AccentModel
     settings: KnowledgeSettings = field(default_factory=get_settings)
     _embedder: Embedder | None = None
+    # Statistics derived from the chunks on first use (e.g. syllable IDF for answer confidence).
+    memo: dict = field(default_factory=dict, repr=False)
 
     @property
     def embedder(self) -> Embedder:

@@ -29,17 +29,12 @@ class Hit:
 class PreparedQuery:
     text: str  # normalised as typed
     dense_text: str  # with diacritics restored and abbreviations spelled out: what gets embedded
-    restored: bool
 
 
 def prepare_query(index: KnowledgeIndex, query: str) -> PreparedQuery:
     text = collapse_whitespace(normalize(query))
-    restored = False
-    dense_text = text
-    if text and not has_diacritics(text):
-        dense_text = index.accents.restore(text)
-        restored = dense_text != text.lower()
-    return PreparedQuery(text, replace_abbreviations(dense_text), restored)
+    dense_text = index.accents.restore(text) if text and not has_diacritics(text) else text
+    return PreparedQuery(text, replace_abbreviations(dense_text))
 
 
 def _top(scores: np.ndarray, k: int) -> np.ndarray:
@@ -52,7 +47,7 @@ def _top(scores: np.ndarray, k: int) -> np.ndarray:
 
 def search(
     index: KnowledgeIndex,
-    query: str,
+    query: str | PreparedQuery,
     top_k: int = 5,
     use_dense: bool = True,
     query_vector: np.ndarray | None = None,
@@ -60,36 +55,29 @@ def search(
 ) -> list[Hit]:
     """Best chunks for the query, best first. `use_dense=False` is lexical only (no model needed)."""
     settings = index.settings
-    prepared = prepare_query(index, query)
+    prepared = query if isinstance(query, PreparedQuery) else prepare_query(index, query)
     if not prepared.text.strip() or not index.chunks:
         return []
     weight = settings.dense_weight if dense_weight is None else dense_weight
     n_candidates = max(settings.fusion_candidates, top_k)
+    use_dense = use_dense and weight > 0
 
     # The lexical index is diacritic-free already: the typed text scores the same as the restored one.
     lexical_scores = index.lexical.scores(prepared.text)
     lexical_top = _top(lexical_scores, n_candidates)
     candidates = set(lexical_top[lexical_scores[lexical_top] > 0].tolist())
-    dense_scores: dict[int, float] = {}
-    if use_dense and weight > 0:
+    if use_dense:
         vector = query_vector if query_vector is not None else index.embedder.query(prepared.dense_text)
-        sims, rows = index.dense.search(vector.reshape(1, -1).astype(np.float32), min(n_candidates, len(index.chunks)))
-        for sim, row in zip(sims[0], rows[0]):
-            if row >= 0:
-                dense_scores[int(row)] = float(sim)
-        candidates |= set(dense_scores)
-        missing = [row for row in candidates if row not in dense_scores]
-        if missing:
-            exact = index.embeddings[missing] @ vector
-            dense_scores.update({row: float(sim) for row, sim in zip(missing, exact)})
+        _, found = index.dense.search(vector.reshape(1, -1).astype(np.float32), min(n_candidates, len(index.chunks)))
+        candidates |= {int(row) for row in found[0] if row >= 0}
     if not candidates:
         return []
 
     rows = np.fromiter(candidates, dtype=np.int64)
-    best_lexical = float(lexical_scores.max()) or 1.0
-    lexical_norm = lexical_scores[rows] / best_lexical
-    if dense_scores:
-        dense = np.array([dense_scores[int(r)] for r in rows], dtype=np.float32)
+    lexical_norm = lexical_scores[rows] / (float(lexical_scores.max()) or 1.0)
+    if use_dense:
+        # Exact cosines for every candidate (FAISS only finds them; HNSW's own scores are approximate).
+        dense = index.embeddings[rows] @ vector
         # Cosines of e5 live in a narrow band; stretch the candidates' band to [0, 1].
         low, high = float(dense.min()), float(dense.max())
         dense_norm = (dense - low) / (high - low) if high > low else np.ones_like(dense)
