@@ -164,43 +164,32 @@ class PreviousBuild:
 
 
 def _previous_build(index_dir: Path, model_sum: str, max_chars: int, analyser: str) -> PreviousBuild:
-    """What the live index can lend to a rebuild: analyses (same code, format and chunk size) and embeddings
-    (same model, whatever the format: vectors are looked up by the exact text they embed)."""
-    vectors = _stored_vectors(index_dir, model_sum)
+    """What the live index can lend to a rebuild: embeddings (same model, whatever the format: vectors are
+    looked up by the exact text they embed) and analyses (same format, chunk size and analysing code).
+    Only the files a rebuild uses are read; anything unreadable simply lends nothing."""
     try:
-        previous = load_index(index_dir, verify_model=False)
-    except IndexLoadError:
-        return PreviousBuild({}, vectors)
-    manifest = previous.manifest
-    if (manifest["model"]["checksum"] != model_sum or manifest.get("chunk_max_chars") != max_chars
-            or manifest.get("analyser") != analyser):
-        return PreviousBuild({}, vectors)
-    by_doc: dict[str, AnalysedDocument] = {}
-    for doc_id, doc in previous.documents.items():
-        by_doc[doc_id] = AnalysedDocument(
-            doc=doc,
-            checksum=manifest["documents"][doc_id]["checksum"],
-            chunks=[c for c in previous.chunks if c.doc_id == doc_id],
-            facts=[f for f in previous.facts if f.doc_id == doc_id],
-        )
-    return PreviousBuild(by_doc, vectors)
-
-
-def _stored_vectors(index_dir: Path, model_sum: str) -> dict[str, np.ndarray]:
-    """Embeddings of the live version by sha256 of their text, read straight from its files (checksums
-    verified), so that a new index format does not mean embedding everything again."""
-    try:
-        folder = live_version(index_dir)
-        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        live = LiveVersion.open(index_dir)
+        manifest = live.manifest
         if manifest["model"]["checksum"] != model_sum:
-            return {}
-        for name in ("chunks.jsonl", "embeddings.npy"):
-            if sha256_file(folder / name) != manifest["files"][name]:
-                return {}
-        chunks = [Chunk(**row) for row in _read_jsonl(folder / "chunks.jsonl")]
-        return dict(zip((sha256_text(chunk_context(c)) for c in chunks), np.load(folder / "embeddings.npy")))
+            return PreviousBuild({}, {})
+        chunks = [Chunk(**row) for row in live.rows("chunks.jsonl")]
+        vectors = dict(zip((sha256_text(chunk_context(c)) for c in chunks), np.load(live.verified("embeddings.npy"))))
+        if (manifest.get("format_version") != FORMAT_VERSION or manifest.get("chunk_max_chars") != max_chars
+                or manifest.get("analyser") != analyser):
+            return PreviousBuild({}, vectors)
+        facts = [Fact(**row) for row in live.rows("facts.jsonl")]
+        by_doc = {
+            row["doc_id"]: AnalysedDocument(
+                doc=_document_from_row(row),
+                checksum=row["checksum"],
+                chunks=[c for c in chunks if c.doc_id == row["doc_id"]],
+                facts=[f for f in facts if f.doc_id == row["doc_id"]],
+            )
+            for row in live.rows("documents.jsonl")
+        }
+        return PreviousBuild(by_doc, vectors)
     except (IndexLoadError, OSError, ValueError, KeyError, TypeError):
-        return {}
+        return PreviousBuild({}, {})
 
 
 def _embed_reusing(texts: list[str], vectors: dict[str, np.ndarray], settings: KnowledgeSettings,
@@ -229,15 +218,10 @@ def stored_documents(index_dir: Path) -> list[Document]:
     """
     if not (index_dir / POINTER).is_file():
         return []
-    folder = live_version(index_dir)
-    path = folder / "documents.jsonl"
     try:
-        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-        if sha256_file(path) != manifest["files"]["documents.jsonl"]:
-            raise ValueError("documents.jsonl sai checksum")
-        return [_document_from_row(row) for row in _read_jsonl(path)]
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise IndexLoadError(f"Không đọc được tài liệu của chỉ mục {folder} ({exc}); không thể thêm tài liệu. "
+        return [_document_from_row(row) for row in LiveVersion.open(index_dir).rows("documents.jsonl")]
+    except (IndexLoadError, OSError, ValueError, KeyError, TypeError) as exc:
+        raise IndexLoadError(f"Không đọc được tài liệu của chỉ mục {index_dir} ({exc}); không thể thêm tài liệu. "
                              f"{rebuild_hint(index_dir)} --docs …") from exc
 
 
@@ -413,24 +397,51 @@ def live_version(index_dir: Path) -> Path:
     return folder
 
 
+@dataclass
+class LiveVersion:
+    """The live version folder and its manifest; files are read only after their checksum is verified."""
+
+    index_dir: Path
+    folder: Path
+    manifest: dict
+
+    @classmethod
+    def open(cls, index_dir: Path) -> "LiveVersion":
+        folder = live_version(index_dir)
+        try:
+            manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+            if not isinstance(manifest.get("files"), dict):
+                raise ValueError("không có danh sách checksum")  # a manifest that verifies nothing is no manifest
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise IndexLoadError(f"Tệp manifest của chỉ mục {folder} bị thiếu hoặc hỏng ({exc}). "
+                                 f"{rebuild_hint(index_dir)}") from exc
+        return cls(index_dir, folder, manifest)
+
+    def verified(self, name: str) -> Path:
+        path = self.folder / name
+        expected = self.manifest["files"].get(name)
+        if expected is None or not path.is_file() or sha256_file(path) != expected:
+            raise IndexLoadError(f"Chỉ mục {self.folder} bị hỏng: tệp {name} thiếu hoặc sai checksum. "
+                                 f"{rebuild_hint(self.index_dir)}")
+        return path
+
+    def rows(self, name: str) -> list[dict]:
+        return _read_jsonl(self.verified(name))
+
+
 def load_index(index_dir: Path | None = None, settings: KnowledgeSettings | None = None,
                verify_model: bool = True) -> KnowledgeIndex:
     """Load and verify the live index. Refuses a missing, corrupt or mismatched one with a clear message."""
     settings = settings or get_settings()
     index_dir = Path(index_dir or settings.index_dir)
-    folder = live_version(index_dir)
+    live = LiveVersion.open(index_dir)
+    folder, manifest = live.folder, live.manifest
     hint = rebuild_hint(index_dir)
-    try:
-        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise IndexLoadError(f"Tệp manifest của chỉ mục {folder} bị thiếu hoặc hỏng ({exc}). {hint}") from exc
     if manifest.get("format_version") != FORMAT_VERSION:
         raise IndexLoadError(f"Chỉ mục {folder} có định dạng phiên bản {manifest.get('format_version')}, "
                              f"cần phiên bản {FORMAT_VERSION}. {hint}")
-    for name, expected in manifest.get("files", {}).items():
-        path = folder / name
-        if not path.is_file() or sha256_file(path) != expected:
-            raise IndexLoadError(f"Chỉ mục {folder} bị hỏng: tệp {name} thiếu hoặc sai checksum. {hint}")
+    for name in manifest["files"]:
+        live.verified(name)
     if verify_model:
         configured = model_checksum(settings.embedding_model)
         if manifest["model"]["checksum"] != configured:
