@@ -10,6 +10,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .checksums import sha256_file
+
 log = logging.getLogger(__name__)
 
 SETTING = "CCVC_EMBEDDING_MODEL"
@@ -41,9 +43,7 @@ def _folder_checksum(path: str, _size: int, _mtime: float) -> str:
     digest = hashlib.sha256()
     for file in sorted(p for p in Path(path).rglob("*") if p.is_file()):
         digest.update(str(file.relative_to(path)).encode())
-        with file.open("rb") as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(block)
+        sha256_file(file, digest)
     return "sha256:" + digest.hexdigest()
 
 

@@ -34,6 +34,7 @@ import numpy as np
 from tqdm import tqdm
 
 from .accents import AccentModel
+from .checksums import sha256_file, sha256_text
 from .docinfo import extract_info
 from .embed import Embedder, get_embedder, model_checksum
 from .facts import document_fact, extract_facts
@@ -56,18 +57,6 @@ class IndexLoadError(RuntimeError):
 
 def rebuild_hint(index_dir: Path) -> str:
     return f"Chạy lại: python -m knowledge build --index {index_dir}"
-
-
-def sha256_text(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def document_label(doc: Document) -> str:
