@@ -14,7 +14,7 @@ import datetime as dt
 import re
 
 from .model import DocInfo, Document
-from .structure import clean_lines
+from .structure import Line, clean_lines
 from .text import strip_diacritics
 
 HEADER_LINES = 15  # the issuer/number/date block sits in the first lines
@@ -111,9 +111,10 @@ _ADMIN_UNIT_RE = re.compile(r"\s(?P<unit>THÀNH PHỐ|THỊ XÃ|THỊ TRẤN|T�
 _ADMIN_UNIT_START_RE = re.compile(r"^(?:THÀNH PHỐ|THỊ XÃ|THỊ TRẤN|TỈNH|HUYỆN|QUẬN|PHƯỜNG|XÃ|TP\.?)\s")
 
 
-def extract_info(doc: Document) -> DocInfo:
-    """Read type, number, issuer, place, date, subject, signer and cited documents from the text."""
-    lines = [line.text for line in clean_lines(doc.source or "")]
+def extract_info(doc: Document, lines: list[Line] | None = None) -> DocInfo:
+    """Read type, number, issuer, place, date, subject, signer and cited documents from the text.
+    `lines` are the document's clean lines when the caller has them already."""
+    lines = [line.text for line in (clean_lines(doc.source or "") if lines is None else lines)]
     if not lines:
         return DocInfo()
     preamble = _preamble(lines)

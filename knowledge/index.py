@@ -90,9 +90,9 @@ class AnalysedDocument:
 
 
 def analyse(doc: Document, max_chars: int) -> AnalysedDocument:
-    doc.info = extract_info(doc)
-    label = document_label(doc)
     structure = parse_structure(doc.source)
+    doc.info = extract_info(doc, structure.lines)
+    label = document_label(doc)
     chunks = chunk_document(doc, label, structure, max_chars=max_chars)
     facts = extract_facts(doc, label, structure.lines, structure.owners)
     about = document_fact(doc, label, structure.lines, structure.owners)

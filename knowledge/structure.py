@@ -64,15 +64,14 @@ def clean_lines(source: str) -> list[Line]:
     """Content lines of a document: blank lines and web-page leftovers dropped, spans into `source` kept."""
     lines: list[Line] = []
     pos = 0
-    raw_lines = source.split("\n")
     half = len(source) // 2
-    for raw in raw_lines:
+    for raw in source.split("\n"):
         line_start = pos
         pos += len(raw) + 1
         stripped = raw.strip().strip("|").strip()
         if not stripped:
             continue
-        start = line_start + raw.index(stripped[0]) if stripped else line_start
+        start = line_start + raw.index(stripped[0])
         end = start + len(stripped)
         text = normalize(stripped)
         # Tables pasted from web pages keep their cell separators: read cells as a line.
@@ -146,8 +145,8 @@ def parse_sections(lines: list[Line], source_len: int) -> tuple[Section, list[tu
         current.end = max(current.end, line.end)
         for open_section in stack[1:]:
             open_section.end = max(open_section.end, line.end)
-        if current.start == 0 and current is preamble and preamble.end == line.end and not owners:
-            preamble.start = line.start
+        if current is preamble and not owners:
+            preamble.start = line.start  # the preamble starts at the first line, not at offset 0
         owners.append((line, current))
     root.children = [child for child in root.children if child.end > child.start]
     if root.children == [preamble]:
