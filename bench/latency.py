@@ -52,7 +52,8 @@ def replicate(index, size: int, seed: int = 7):
     if hasattr(dense, "hnsw"):
         dense.hnsw.efSearch = 128
     build = time.perf_counter() - started
-    return dataclasses.replace(index, chunks=chunks, embeddings=embeddings, dense=dense, lexical=lexical), build
+    replica = dataclasses.replace(index, chunks=chunks, embeddings=embeddings, dense=dense, lexical=lexical, memo={})
+    return replica, build
 
 
 def measure(index, questions: list[str], vectors: list[np.ndarray]) -> dict[str, float]:

@@ -25,9 +25,10 @@ app = typer.Typer(
 
 IndexOption = Annotated[Optional[Path], typer.Option("--index", help="Thư mục chỉ mục (mặc định CCVC_INDEX_DIR).")]
 JsonOption = Annotated[bool, typer.Option("--json", help="In kết quả dạng JSON.")]
-FACT_KINDS = ("contacts", "targets", "eligibility", "duties", "roadmap", "funding", "document")
+# --kind option value → Fact.kind
 KIND_OF_OPTION = {"contacts": "contact", "targets": "target", "eligibility": "eligibility", "duties": "duty",
                   "roadmap": "roadmap", "funding": "funding", "document": "document"}
+FACT_KINDS = tuple(KIND_OF_OPTION)
 
 
 def _fail(message: str, code: int = 1) -> None:
