@@ -95,7 +95,15 @@ class Embedder:
         return self._encode(texts, "passage", batch_size, progress)
 
     def query(self, text: str) -> np.ndarray:
-        return self._encode([text], "query", 1, False)[0]
+        # One short text: calling the modules directly skips encode()'s batching machinery (≈ 6 ms of ~35).
+        import torch
+
+        prompt = self.model.prompts.get("query", "") if "query" in self._prompts else ""
+        features = self.model.preprocess([prompt + text])
+        with torch.inference_mode():
+            vector = self.model(features)["sentence_embedding"]
+            vector = torch.nn.functional.normalize(vector, dim=-1)
+        return np.ascontiguousarray(vector[0].numpy(), dtype=np.float32)
 
 
 @lru_cache(maxsize=2)
