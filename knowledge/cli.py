@@ -177,6 +177,55 @@ def facts(
         typer.echo(f"[{fact.kind}] {summary}\n   📄 {fact.section}")
 
 
+def _person(description: Optional[str], role: Optional[str], tier: Optional[str], leader: Optional[bool],
+            age: Optional[str], workplace: Optional[str], job: Optional[str]):
+    """The person described, with every given option overriding the description; bad values are one line."""
+    from dataclasses import replace
+
+    from .check import (MAX_AGE, MIN_AGE, ROLES, TIERS, Person, normalise_age, normalise_role, normalise_text,
+                        normalise_tier, parse_person)
+
+    person = parse_person(description) if description else Person()
+    given = {"role": (role, normalise_role, f"chọn một trong: {', '.join(ROLES)}"),
+             "tier": (tier, normalise_tier, f"chọn một trong: {', '.join(TIERS)}"),
+             "age": (age, normalise_age, f"nhập số tuổi từ {MIN_AGE} đến {MAX_AGE}"),
+             "workplace": (workplace, normalise_text, "không được để trống"),
+             "job": (job, normalise_text, "không được để trống")}
+    overrides: dict = {} if leader is None else {"leader": leader}
+    for name, (value, normalise, hint) in given.items():
+        if value is not None:
+            overrides[name] = normalise(value)
+            if overrides[name] is None:
+                _fail(f"--{name} '{value}' không hợp lệ; {hint}.", 2)
+    person = replace(person, **overrides)
+    if person == Person():
+        _fail("hãy mô tả người cần kiểm tra (ví dụ: \"công chức cấp xã, 35 tuổi, trưởng phòng\") "
+              "hoặc dùng --role, --tier, --leader, --age, --workplace, --job.", 2)
+    return person
+
+
+@app.command()
+def check(
+    description: Annotated[Optional[str], typer.Argument(
+        help="Mô tả tự do, ví dụ: \"công chức cấp xã, 35 tuổi, trưởng phòng\".")] = None,
+    role: Annotated[Optional[str], typer.Option("--role", help="cán bộ | công chức | viên chức")] = None,
+    tier: Annotated[Optional[str], typer.Option("--tier", help="trung ương | tỉnh | huyện | xã")] = None,
+    leader: Annotated[Optional[bool], typer.Option("--leader/--no-leader",
+                                                   help="Có (không) giữ chức vụ lãnh đạo, quản lý.")] = None,
+    age: Annotated[Optional[str], typer.Option("--age", help="Tuổi.")] = None,
+    workplace: Annotated[Optional[str], typer.Option("--workplace", help="Nơi công tác, ví dụ: Sở Ngoại vụ.")] = None,
+    job: Annotated[Optional[str], typer.Option("--job", help="Công việc, vị trí việc làm.")] = None,
+    index: IndexOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Kiểm tra một người: văn bản nào áp dụng, có thuộc đối tượng loại trừ không, phải đạt chỉ tiêu gì vào năm nào."""
+    from .check import check_person
+
+    person = _person(description, role, tier, leader, age, workplace, job)
+    result = check_person(_load(index), person)
+    typer.echo(_dump(result.to_dict()) if as_json else result.text)
+
+
 @app.command()
 def repl(index: IndexOption = None) -> None:
     """Hỏi đáp tương tác trong terminal (Ctrl-D để thoát)."""

@@ -1,0 +1,660 @@
+"""Does a plan apply to this person, and what must they reach by when? A rule check over the extracted facts.
+
+Everything comes from the eligibility and target facts of the indexed documents (facts.py): nothing here
+knows a particular document. Texts are compared as diacritic-free words (answer.plain), so answers typed
+without accents work as well as the documents' own wording.
+
+How an eligibility fact is read. Its "who" is split into parts on ";" (one part per kind of person). Each
+part is a list of roles ("Cán bộ, công chức, viên chức") followed by qualifier pieces, cut before
+connectors ("… đang công tác | trong các cơ quan hành chính | trên địa bàn thành phố"). A piece whose
+words are all generic (cơ quan hành chính, đơn vị sự nghiệp công lập, Bộ, ngành, địa phương …) narrows
+nothing; a specific piece ("làm công tác hội nhập quốc tế", "tại Sở Ngoại vụ") holds only when every one
+of its own words is in what the person said about their workplace and job. The parenthesised conditions
+of an exclusion ("đối với các vị trí việc làm yêu cầu … Đại học ngoại ngữ") are read the same way.
+
+Statuses of a document for a person:
+    applies      the person's role is in an "áp dụng" part whose specific pieces all hold
+    possible     the role is in an "áp dụng" part, but a specific piece was not stated (says which)
+    excluded     the person matches a "không áp dụng" fact, its conditions included
+    excluded_if  the person matches a "không áp dụng" fact but did not confirm one of its conditions
+                 (the targets are still listed: they count unless the condition holds)
+    not_covered  the role is in no "áp dụng" part
+    unknown      the role is not known (or the document names nobody it applies to)
+
+Targets count the person when their group_key names the person's role (or no role), and
+    tier        a group "… cấp xã" counts only tier xã; a group without a tier leaves out the tiers that have
+                groups of their own for the person's roles (cán bộ, công chức cấp xã are not in "cán bộ, công chức")
+    leadership  a group "… lãnh đạo, quản lý" counts only leaders; a leader also counts in the plain group
+    age         "dưới 40 tuổi" leaves out a person of 40 or more; an age named only as a focus ("tập trung vào …
+                dưới 40 tuổi") does not narrow the group
+An unknown tier, leadership or age keeps the target, with what it depends on.
+
+A field the person left empty is reported as missing when some value of it (each role, tier, yes/no, an age
+either side of a limit, the workplaces and jobs the document names) would change the status or the targets.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any
+
+from .answer import Citation, _fact_citation, plain
+from .facts import ROLES as FACT_ROLES
+from .index import KnowledgeIndex
+from .model import Fact
+from .text import collapse_whitespace, normalize, replace_abbreviations, strip_diacritics
+
+__all__ = ["ROLES", "TIERS", "STATUSES", "Person", "TargetMatch", "DocumentCheck", "CheckResult", "parse_person",
+           "check_person", "normalise_role", "normalise_tier", "normalise_leader", "normalise_age",
+           "normalise_text"]
+
+ROLES = ("cán bộ", "công chức", "viên chức")
+TIERS = ("trung ương", "tỉnh", "huyện", "xã")
+APPLIES, POSSIBLE, EXCLUDED, EXCLUDED_IF, NOT_COVERED, UNKNOWN = (
+    "applies", "possible", "excluded", "excluded_if", "not_covered", "unknown")
+STATUSES = (APPLIES, POSSIBLE, EXCLUDED, EXCLUDED_IF, NOT_COVERED, UNKNOWN)
+# Statuses under which the document's targets count for the person.
+TARGETS_COUNT = (APPLIES, POSSIBLE, EXCLUDED_IF, UNKNOWN)
+
+STATUS_LABELS = {
+    APPLIES: "ÁP DỤNG", POSSIBLE: "CÓ THỂ ÁP DỤNG (tùy điều kiện)", EXCLUDED: "KHÔNG ÁP DỤNG (đối tượng loại trừ)",
+    EXCLUDED_IF: "CÓ THỂ BỊ LOẠI TRỪ", NOT_COVERED: "KHÔNG THUỘC ĐỐI TƯỢNG", UNKNOWN: "CHƯA XÁC ĐỊNH",
+}
+FIELD_LABELS = {
+    "role": "vai trò (cán bộ, công chức hay viên chức)", "tier": "cấp công tác (trung ương, tỉnh, huyện, xã)",
+    "leader": "có giữ chức vụ lãnh đạo, quản lý không", "age": "tuổi", "workplace": "nơi công tác",
+    "job": "công việc, vị trí việc làm",
+}
+PERSON_FIELDS = tuple(FIELD_LABELS)
+
+
+@dataclass(frozen=True)
+class Person:
+    role: str | None = None  # one of ROLES
+    tier: str | None = None  # one of TIERS
+    leader: bool | None = None  # holds a leading or managing post (lãnh đạo, quản lý)
+    age: int | None = None
+    workplace: str | None = None  # free text: "Sở Ngoại vụ"
+    job: str | None = None  # free text: "giáo viên tiếng Anh", "làm công tác hội nhập quốc tế"
+
+    def describe(self) -> str:
+        parts = [self.role or "", f"cấp {self.tier}" if self.tier else "",
+                 {True: "lãnh đạo, quản lý", False: "không giữ chức vụ lãnh đạo", None: ""}[self.leader],
+                 f"{self.age} tuổi" if self.age is not None else "",
+                 f"nơi công tác: {self.workplace}" if self.workplace else "",
+                 f"công việc: {self.job}" if self.job else ""]
+        return " · ".join(p for p in parts if p) or "(chưa có thông tin)"
+
+
+@dataclass
+class TargetMatch:
+    year: int
+    percent: int | float
+    group: str
+    level: Any
+    level_text: str
+    subject: str
+    conditions: list[str]  # the document's own conditions ("dưới 40 tuổi", "tập trung vào …")
+    depends_on: list[str]  # what about the person we could not check ("nếu giữ chức vụ lãnh đạo, quản lý")
+    citation: Citation
+    fact_start: int = field(default=0, repr=False)
+
+    def line(self) -> str:
+        """'Năm 2025: 25% đạt trình độ ngoại ngữ bậc 4 trở lên (cán bộ, công chức; tập trung vào …)'."""
+        level = " ".join(p for p in (self.subject, self.level_text) if p)
+        achieve = f" đạt trình độ {level}" if level else ""
+        notes = "; ".join([self.group, *self.conditions, *self.depends_on])
+        return f"Năm {self.year}: {self.percent}%{achieve} ({notes})"
+
+    def to_dict(self) -> dict:
+        return {"year": self.year, "percent": self.percent, "group": self.group, "level": self.level,
+                "level_text": self.level_text, "subject": self.subject, "conditions": self.conditions,
+                "depends_on": self.depends_on, "citation": _citation_dict(self.citation)}
+
+
+@dataclass
+class DocumentCheck:
+    doc_id: str
+    doc_label: str
+    status: str  # one of STATUSES
+    reason: str
+    citations: list[Citation] = field(default_factory=list)  # the eligibility facts the status rests on
+    targets: list[TargetMatch] = field(default_factory=list)  # sorted by year
+    missing: list[str] = field(default_factory=list)  # Person fields whose value would change this result
+
+    def to_dict(self) -> dict:
+        return {"doc_id": self.doc_id, "doc_label": self.doc_label, "status": self.status, "reason": self.reason,
+                "citations": [_citation_dict(c) for c in self.citations],
+                "targets": [t.to_dict() for t in self.targets], "missing": self.missing}
+
+
+@dataclass
+class CheckResult:
+    person: Person
+    documents: list[DocumentCheck]
+
+    @property
+    def missing(self) -> list[str]:
+        found = {name for doc in self.documents for name in doc.missing}
+        return [name for name in PERSON_FIELDS if name in found]
+
+    @property
+    def text(self) -> str:
+        return _summary(self)
+
+    def to_dict(self) -> dict:
+        return {"person": asdict(self.person), "documents": [d.to_dict() for d in self.documents],
+                "missing": self.missing, "text": self.text}
+
+
+def _citation_dict(citation: Citation) -> dict:
+    return {"doc": citation.doc, "doc_id": citation.doc_id, "title": citation.title, "section": citation.section,
+            "quote": citation.quote}
+
+
+# ---------------------------------------------------------------------------------------------
+# Normalising form answers
+# ---------------------------------------------------------------------------------------------
+
+
+def _folded(text: str) -> str:
+    """Lower-case, diacritic-free words of a text (tone marks and Unicode forms normalised first)."""
+    return plain(text)
+
+
+_ROLE_OF_WORD = {"can bo": "cán bộ", "cb": "cán bộ", "cong chuc": "công chức", "cc": "công chức",
+                 "vien chuc": "viên chức", "vc": "viên chức"}
+_ROLE_WORD_RE = re.compile(r"\b(?:can bo|cong chuc|vien chuc|cbccvc|cbcc|ccvc|cb|cc|vc)\b")
+_TIER_OF_WORD = {"trung uong": "trung ương", "tw": "trung ương", "tinh": "tỉnh", "thanh pho": "tỉnh", "tp": "tỉnh",
+                 "huyen": "huyện", "quan": "huyện", "thi xa": "huyện", "xa": "xã", "phuong": "xã",
+                 "thi tran": "xã"}
+_YES = {"co", "yes", "y", "true", "1", "x", "dung", "phai", "lanh dao", "quan ly", "lanh dao quan ly", "ldql"}
+_NO = {"khong", "ko", "k", "no", "n", "false", "0", "khong phai", "sai"}
+
+
+def normalise_role(value: str | None) -> str | None:
+    """'cong chuc', 'CC', 'Công chức cấp xã' → 'công chức'; None when no single role is named."""
+    found = {_ROLE_OF_WORD.get(m.group(0)) for m in _ROLE_WORD_RE.finditer(_folded(value or ""))}
+    return found.pop() if len(found) == 1 and None not in found else None  # CBCC names two roles: not one
+
+
+def normalise_tier(value: str | None) -> str | None:
+    """'cấp tỉnh', 'tinh', 'TW', 'phường' → 'tỉnh' / 'trung ương' / 'xã'; None otherwise."""
+    words = re.sub(r"^cap\s+", "", _folded(value or ""))
+    return _TIER_OF_WORD.get(words)
+
+
+def normalise_leader(value: str | bool | None) -> bool | None:
+    """'có', 'co', 'yes', 'lãnh đạo' → True; 'không', 'ko', 'no' → False; None otherwise."""
+    if isinstance(value, bool) or value is None:
+        return value
+    words = _folded(value)
+    return True if words in _YES else False if words in _NO else None
+
+
+MIN_AGE, MAX_AGE = 16, 80
+
+
+def normalise_age(value: str | int | None) -> int | None:
+    """'35', '35 tuổi', 35 → 35; None for anything else or an age no official has."""
+    if isinstance(value, int):
+        age = value
+    else:
+        m = re.fullmatch(r"(\d{1,3})(?:\s*tuoi)?", _folded(value or ""))
+        if not m:
+            return None
+        age = int(m.group(1))
+    return age if MIN_AGE <= age <= MAX_AGE else None
+
+
+def normalise_text(value: str | None) -> str | None:
+    """Free text (workplace, job): NFC, one tone placement, single spaces; None when empty."""
+    text = collapse_whitespace(normalize(value or "")).strip(" ,.;")
+    return text or None
+
+
+# ---------------------------------------------------------------------------------------------
+# parse_person: a free-text description
+# ---------------------------------------------------------------------------------------------
+
+_TIER_RES = [  # (pattern on folded text, tier): the first that matches wins
+    (re.compile(r"\bcap (xa|phuong|huyen|quan|tinh|thanh pho|trung uong|tw)\b"), None),
+    (re.compile(r"\b(?:trung uong|tw)\b"), "trung ương"),
+    (re.compile(r"\b(?:ubnd|uy ban nhan dan|o|tai) (?:xa|phuong|thi tran)\b"), "xã"),
+    (re.compile(r"\b(?:ubnd|uy ban nhan dan|o|tai) (?:huyen|quan|thi xa)\b"), "huyện"),
+    (re.compile(r"\b(?:ubnd|uy ban nhan dan) (?:tinh|thanh pho)\b|\b(?:o|tai|thuoc|cua) so\b"), "tỉnh"),
+]
+_NOT_LEADER_RE = re.compile(r"\bkhong (?:giu chuc vu|co chuc vu|phai (?:la )?lanh dao|la lanh dao|lanh dao|quan ly)\b"
+                            r"|\b(?:chuyen vien|nhan vien)\b")
+_LEADER_RE = re.compile(
+    r"\b(?:lanh dao|ldql|quan ly(?! nha nuoc)|(?:pho )?truong (?:phong|ban|khoa|bo mon|tram|nhom|don vi)"
+    r"|(?:pho )?(?:giam doc|chu tich|hieu truong|bi thu|vu truong|cuc truong|tong cuc truong|thu truong)"
+    r"|chanh (?:van phong|thanh tra))\b")
+_AGE_RE = re.compile(r"\b(\d{2})\s*tuoi\b|\btuoi\s*(?:la\s*)?(\d{2})\b")
+# Where a phrase (workplace, job) ends: punctuation, a number, or the start of another piece of description.
+_PHRASE_END = (r"(?=[,;.!?()\d]|\s(?:la|va la|giu|chuc vu|nam nay|hien nay|tuoi|lanh dao|truong phong"
+               r"|pho truong|giam doc|o|tai|thuoc)\s|$)")
+_AGENCY_WORDS = (r"so|phong|ban|ubnd|uy ban nhan dan|bo|cuc|chi cuc|tong cuc|vu|truong|benh vien|trung tam"
+                 r"|van phong|vien|hoc vien|dai hoc|cong an|kho bac|thanh tra|ngan hang|toa an|vien kiem sat|hoi"
+                 r"|xa|phuong|thi tran|huyen|quan|thi xa|tinh|thanh pho|co quan|don vi")
+_WORKPLACE_RE = re.compile(
+    rf"\b(?:o|tai|thuoc|cua)\s+(?P<place>(?:{_AGENCY_WORDS})\b.*?){_PHRASE_END}"
+    rf"|(?P<office>\b(?:so|ubnd|uy ban nhan dan)\s+\w.*?){_PHRASE_END}")
+_JOB_RE = re.compile(
+    r"\b(?P<job>(?:giao vien|giang vien|bao cao vien|chuyen gia|phien dich|bien dich|ke toan|bac si|ky su"
+    r"|nghien cuu vien|(?:lam|phu trach|dam nhiem)(?! (?:viec|can bo|cong chuc|vien chuc|giao vien|giang vien|o|tai)\b)"
+    r"|giang day|day (?:mon|tieng|hoc|lop)|vi tri)\b.*?)" + _PHRASE_END)
+
+
+def _fold_same_length(text: str) -> str:
+    """Lower-case, diacritic-free, one character per character, so spans found in it slice the text."""
+    return "".join((strip_diacritics(ch.lower()) or ch)[0] for ch in text)
+
+
+def parse_person(text: str) -> Person:
+    """Fill what a free-text description says ('tôi là công chức cấp xã, 35 tuổi, trưởng phòng';
+    'em la giao vien tieng anh'); the rest stays None. Workplace and job keep the person's own words."""
+    written = collapse_whitespace(normalize(text or ""))
+    folded = _fold_same_length(written)
+    # The first single role named ("cán bộ, công chức cấp xã" → cán bộ); CBCC, CCVC name several: skipped.
+    role = next((_ROLE_OF_WORD[m.group(0)] for m in _ROLE_WORD_RE.finditer(folded) if m.group(0) in _ROLE_OF_WORD),
+                None)
+
+    tier = None
+    for pattern, fixed in _TIER_RES:
+        m = pattern.search(folded)
+        if m:
+            tier = fixed or normalise_tier(m.group(1))
+            break
+    # A provincial department; only when accented, since unaccented "so" is also số, sổ.
+    if tier is None and re.search(r"(?<!\w)(?:Sở|sở|SỞ)\s", written):
+        tier = "tỉnh"
+
+    leader = False if _NOT_LEADER_RE.search(folded) else True if _LEADER_RE.search(folded) else None
+
+    age = None
+    m = _AGE_RE.search(folded)
+    if m:
+        age = normalise_age(m.group(1) or m.group(2))
+
+    workplace = None
+    m = _WORKPLACE_RE.search(folded)
+    if m:
+        group = "place" if m.group("place") is not None else "office"
+        workplace = normalise_text(written[m.start(group):m.end(group)])
+
+    jobs = [normalise_text(written[m.start("job"):m.end("job")]) for m in _JOB_RE.finditer(folded)]
+    job = ", ".join(j for j in jobs if j) or None
+    return Person(role, tier, leader, age, workplace, job)
+
+
+NONE_OF_THESE = "không"
+_NONE_RE = re.compile(r"^(?:khong|ko|k|khong co|khong phai|khong thuoc (?:truong hop )?nao.*|binh thuong|khong ai)$")
+
+
+def form_answer(field_name: str, text: str, requested: bool) -> str | bool | float | None:
+    """One field of a person being asked about in a dialogue form ("role", "tier", "leader", "age",
+    "special" = workplace or job): what a description in `text` says about it, or, when the form has just
+    asked for this field, a bare answer ("35", "có", "cấp tỉnh", "không thuộc trường hợp nào")."""
+    person = parse_person(text)
+    if field_name == "special":
+        if requested and _NONE_RE.match(_folded(text).strip(" .!")):
+            return NONE_OF_THESE
+        described = ", ".join(p for p in (person.workplace, person.job) if p)
+        return described or (normalise_text(text) if requested else None)
+    bare = {"role": normalise_role, "tier": normalise_tier, "leader": normalise_leader, "age": normalise_age}
+    value = getattr(person, field_name)
+    if value is None and requested:
+        value = bare[field_name](text)
+    return float(value) if field_name == "age" and value is not None else value
+
+
+def person_from_form(values: dict) -> Person:
+    """The Person a finished form describes (its values as form_answer gave them)."""
+    special = values.get("special")
+    described = parse_person(special) if special and special != NONE_OF_THESE else Person()
+    age = values.get("age")
+    return Person(role=normalise_role(values.get("role")), tier=normalise_tier(values.get("tier")),
+                  leader=normalise_leader(values.get("leader")), age=int(age) if age is not None else None,
+                  workplace=described.workplace,
+                  job=described.job or (special if special and special != NONE_OF_THESE and not described.workplace
+                                        else None))
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading eligibility facts
+# ---------------------------------------------------------------------------------------------
+
+_FOLDED_ROLES = [plain(role) for role in FACT_ROLES]  # can bo, cong chuc, …, giao vien, giang vien, …
+_ROLE_LIST_RE = re.compile(
+    r"^(?:(?:các|đội ngũ|những|toàn bộ|toàn thể)\s+)?(?:(?:" + "|".join(FACT_ROLES) + r"|CBCCVC|CBCNVC|CBCC|CCVC)"
+    r"\b[\s,]*(?:(?:và|hoặc)\s+)?)+", re.I)
+_PURPOSE_RE = re.compile(r"\s+(?:sẽ|để|nhằm|được cử|được tham gia)\s.*$", re.I)
+_PIECE_CUT_RE = re.compile(r"\s+(?=(?:thuộc|của|tại|trong|ở|có|làm|đang|trên|dạy|giữ|đối với)\s)", re.I)
+_TIER_IN_TEXT_RE = re.compile(r"\bcap (xa|huyen|tinh|trung uong)\b")
+
+# Words that do not narrow who is meant: connectors, work verbs, generic workplaces and levels, and the
+# vocabulary of job requirements. Longest phrases are removed first.
+_GENERIC_PHRASES = sorted([
+    "cac", "nhung", "moi", "toan bo", "doi ngu", "va", "hoac", "voi", "cua", "thuoc", "tai", "trong", "o", "tren",
+    "dang", "doi voi", "mon", "co", "la", "duoc", "giu", "chuc vu", "lam viec", "cong tac", "lam",
+    "co quan hanh chinh", "co quan nha nuoc", "co quan", "don vi su nghiep cong lap", "don vi su nghiep", "don vi",
+    "to chuc chinh tri xa hoi", "to chuc", "nha nuoc", "bo", "ban", "nganh", "dia phuong", "dia ban", "trung uong",
+    "tinh", "thanh pho", "quan", "huyen", "thi xa", "xa", "phuong", "thi tran", "cap",
+    "vi tri viec lam", "vi tri", "viec lam", "yeu cau", "trinh do chuyen mon", "trinh do", "chuyen mon", "tro len",
+    "linh vuc",
+], key=len, reverse=True)
+_GENERIC_RE = re.compile(r"\b(?:" + "|".join(map(re.escape, _GENERIC_PHRASES)) + r")\b")
+
+# Words a person's description implies: a teacher teaches; a named foreign language is a "ngoại ngữ".
+_IMPLIED = [
+    (re.compile(r"\b(?:giao vien|giang vien|giang day|day)\b"), "day giang day"),
+    (re.compile(r"\btieng (?:anh|phap|trung|nga|nhat|han|duc|lao|khmer|thai|tay ban nha|bo dao nha|y)\b"
+                r"|\bngon ngu\b"), "ngoai ngu"),
+]
+
+
+def _key_words(text: str) -> set[str]:
+    """The words of a qualifier that narrow it: 'tại Sở Ngoại vụ' → {so, ngoai, vu}."""
+    return set(_GENERIC_RE.sub(" ", _folded(replace_abbreviations(text))).split())
+
+
+@dataclass
+class _Part:
+    """One kind of person an eligibility fact names: roles, tier, and qualifier pieces."""
+
+    fact: Fact
+    who: str  # the part as the document words it, without its purpose tail
+    roles: set[str]  # folded role words
+    tier: str | None
+    pieces: list[str]  # specific qualifier pieces, document wording
+    conditions: list[str]  # parenthesised conditions (exclusions), document wording
+
+
+def _parts(fact: Fact) -> list[_Part]:
+    parts = []
+    raw_parts = fact.data.get("who", "").split(";")
+    for raw in raw_parts:
+        who = _PURPOSE_RE.sub("", raw.strip()).strip(" ,.")
+        if not who:
+            continue
+        head = _ROLE_LIST_RE.match(who)
+        listed = who[:head.end()] if head else ""
+        rest = who[head.end():] if head else who
+        # Only the leading list counts: "giảng viên … bồi dưỡng CCVC" is about giảng viên, not CCVC.
+        roles = {r for r in _FOLDED_ROLES if re.search(rf"\b{r}\b", _folded(replace_abbreviations(listed)))}
+        if not head and len(raw_parts) == 1:  # worded otherwise ("Người … là công chức"): the roles it names
+            roles = {plain(r) for r in fact.data.get("roles", [])}
+        tier = _TIER_IN_TEXT_RE.search(_folded(who))
+        pieces = [p.strip(" ,") for p in _PIECE_CUT_RE.split(rest) if _key_words(p)]
+        conditions = [c for c in fact.data.get("conditions", []) if _key_words(c)]
+        parts.append(_Part(fact, who, roles, normalise_tier(tier.group(1)) if tier else None, pieces, conditions))
+    return parts
+
+
+def _person_words(person: Person) -> set[str]:
+    text = _folded(replace_abbreviations(f"{person.workplace or ''} {person.job or ''}"))
+    for pattern, implied in _IMPLIED:
+        if pattern.search(text):
+            text += " " + implied
+    return set(text.split())
+
+
+def _person_roles(person: Person) -> set[str]:
+    """The role, and any role word the job names (giáo viên, giảng viên, chuyên gia …)."""
+    roles = {plain(person.role)} if person.role else set()
+    job = _folded(person.job or "")
+    return roles | {r for r in _FOLDED_ROLES if re.search(rf"\b{r}\b", job)}
+
+
+def _holds(text: str, words: set[str]) -> bool:
+    return _key_words(text) <= words
+
+
+def _readable(condition: str) -> str:
+    """'đối với các vị trí việc làm yêu cầu …' → 'vị trí việc làm yêu cầu …' (to follow 'nếu')."""
+    return re.sub(r"^(?:đối với|với)\s+(?:các\s+|những\s+)?", "", condition.strip(), flags=re.I)
+
+
+def _role_names(roles: set[str]) -> str:
+    return ", ".join(r for r in FACT_ROLES if plain(r) in roles)
+
+
+@dataclass
+class _Verdict:
+    status: str
+    reason: str
+    facts: list[Fact]
+
+
+def _exclusion(parts: list[_Part], words: set[str], roles: set[str]) -> _Verdict | None:
+    """The strongest 'không áp dụng' part the person matches: fully (excluded) or but for conditions (excluded_if)."""
+    partial: list[tuple[_Part, list[str], str]] = []
+    for part in parts:
+        unconfirmed = []
+        if part.roles and not part.roles & roles:
+            if roles:
+                continue  # another kind of person
+            unconfirmed.append(f"bạn là {_role_names(part.roles)}")
+        if not part.roles and not part.pieces:
+            continue  # nothing to match a person on
+        if not all(_holds(piece, words) for piece in part.pieces):
+            continue  # the exclusion names a workplace or job the person did not state
+        unconfirmed += [_readable(c) for c in part.conditions if not _holds(c, words)]
+        quoted = part.who + (f" ({'; '.join(part.fact.data.get('conditions', []))})"
+                             if part.fact.data.get("conditions") else "")
+        if not unconfirmed:
+            return _Verdict(EXCLUDED, f"Thuộc đối tượng không áp dụng: «{quoted}».", [part.fact])
+        partial.append((part, unconfirmed, quoted))
+    if not partial:
+        return None
+    reason = " ".join(f"Không áp dụng nếu {' và '.join(unconfirmed)}: văn bản loại trừ «{quoted}»."
+                      for _, unconfirmed, quoted in partial)
+    return _Verdict(EXCLUDED_IF, reason, [part.fact for part, _, _ in partial])
+
+
+def _coverage(parts: list[_Part], person: Person, words: set[str], roles: set[str]) -> _Verdict:
+    """Applies, possible, not covered or unknown, from the 'áp dụng' parts."""
+    if not parts:
+        return _Verdict(UNKNOWN, "Văn bản không nêu đối tượng áp dụng.", [])
+    everyone = "; ".join(f"«{p.who}»" for p in parts)
+    if not roles:
+        return _Verdict(UNKNOWN, f"Chưa xác định: cần biết bạn là cán bộ, công chức hay viên chức. Văn bản áp dụng "
+                                 f"cho {everyone}.", [p.fact for p in parts])
+    possible: list[tuple[_Part, list[str]]] = []
+    for part in parts:
+        if part.roles and not part.roles & roles:
+            continue
+        needs = []
+        if part.tier and person.tier != part.tier:
+            if person.tier is not None:
+                continue  # another tier
+            needs.append(f"công tác ở cấp {part.tier}")
+        unstated = [p for p in part.pieces if not _holds(p, words)]
+        if unstated:
+            needs.append(" ".join(unstated))
+        if not needs:
+            return _Verdict(APPLIES, f"Thuộc đối tượng áp dụng: «{part.who}».", [part.fact])
+        possible.append((part, needs))
+    if possible:
+        options = "; hoặc ".join(f"«{part.who}» (tùy điều kiện: {' và '.join(needs)})" for part, needs in possible)
+        return _Verdict(POSSIBLE, f"Có thể thuộc đối tượng áp dụng: {options}.",
+                        _unique([part.fact for part, _ in possible]))
+    return _Verdict(NOT_COVERED, f"Không thuộc đối tượng áp dụng: văn bản chỉ áp dụng cho {everyone}.",
+                    [p.fact for p in parts])
+
+
+def _unique(facts: list[Fact]) -> list[Fact]:
+    return [f for i, f in enumerate(facts) if all(f is not g for g in facts[:i])]
+
+
+def _eligibility(facts: list[Fact], person: Person) -> _Verdict:
+    words, roles = _person_words(person), _person_roles(person)
+    applying = [p for f in facts if f.data.get("applies") for p in _parts(f)]
+    excluding = [p for f in facts if not f.data.get("applies") for p in _parts(f)]
+    coverage = _coverage(applying, person, words, roles)
+    exclusion = _exclusion(excluding, words, roles)
+    if exclusion is None or (exclusion.status == EXCLUDED_IF and coverage.status == NOT_COVERED):
+        return coverage  # an exclusion that may hold changes nothing for someone not covered anyway
+    if exclusion.status == EXCLUDED:
+        return exclusion
+    otherwise = coverage.reason[:1].lower() + coverage.reason[1:]
+    return _Verdict(EXCLUDED_IF, f"{exclusion.reason} Nếu không: {otherwise}", exclusion.facts + coverage.facts)
+
+
+# ---------------------------------------------------------------------------------------------
+# Targets
+# ---------------------------------------------------------------------------------------------
+
+_LEADER_GROUP_RE = re.compile(r"\b(?:lanh dao|quan ly)\b")
+# A condition that says where the effort goes ("tập trung vào … dưới 40 tuổi") does not narrow the group.
+_FOCUS_RE = re.compile(r"^(?:tap trung|uu tien|chu trong|trong do|dac biet)\b")
+
+
+def _group_of(fact: Fact) -> tuple[set[str], str | None, bool]:
+    """Roles, tier and leadership a target's group names (from its group_key)."""
+    key = fact.data.get("group_key") or _folded(fact.data.get("group", ""))
+    roles = {r for r in _FOLDED_ROLES if re.search(rf"\b{r}\b", key)}
+    tier = _TIER_IN_TEXT_RE.search(key)
+    return roles, normalise_tier(tier.group(1)) if tier else None, bool(_LEADER_GROUP_RE.search(key))
+
+
+def _binding_age(fact: Fact) -> tuple[int, bool] | None:
+    """(max_age, strict) when a condition limits the group by age; None for an age named only as a focus."""
+    max_age = fact.data.get("max_age")
+    if not max_age:
+        return None
+    limiting = [c for c in fact.data.get("conditions", [])
+                if "tuoi" in _folded(c) and not _FOCUS_RE.match(_folded(c))]
+    if not limiting:
+        return None
+    return max_age, any(re.search(rf"\bduoi {max_age}\b", _folded(c)) for c in limiting)
+
+
+def _targets(index: KnowledgeIndex, facts: list[Fact], person: Person) -> list[TargetMatch]:
+    roles = _person_roles(person)
+    if not roles:
+        return []
+    groups = {id(f): _group_of(f) for f in facts}
+    # Tiers that have groups of their own for this person's roles: "cán bộ, công chức" then means the other tiers.
+    own_tiers = sorted({tier for g_roles, tier, _ in groups.values() if tier and (not g_roles or g_roles & roles)})
+    matches = []
+    for fact in facts:
+        g_roles, g_tier, g_leader = groups[id(fact)]
+        if g_roles and not g_roles & roles:
+            continue
+        depends = []
+        if g_tier:
+            if person.tier is None:
+                depends.append(f"nếu công tác ở cấp {g_tier}")
+            elif person.tier != g_tier:
+                continue
+        elif own_tiers:
+            if person.tier in own_tiers:
+                continue
+            if person.tier is None:
+                depends.append(f"nếu không công tác ở cấp {', '.join(own_tiers)}")
+        if g_leader:
+            if person.leader is False:
+                continue
+            if person.leader is None:
+                depends.append("nếu giữ chức vụ lãnh đạo, quản lý")
+        age_limit = _binding_age(fact)
+        if age_limit and person.age is not None:
+            max_age, strict = age_limit
+            if person.age > max_age or (strict and person.age == max_age):
+                continue
+        data = fact.data
+        matches.append(TargetMatch(data.get("year"), data.get("percent"), data.get("group", ""), data.get("level"),
+                                   data.get("level_text", ""), data.get("subject", ""),
+                                   list(data.get("conditions", [])), depends, _fact_citation(index, fact),
+                                   fact.start))
+    return sorted(matches, key=lambda t: (t.year or 0, t.fact_start))
+
+
+# ---------------------------------------------------------------------------------------------
+# check_person
+# ---------------------------------------------------------------------------------------------
+
+
+def _check_document(index: KnowledgeIndex, doc_id: str, person: Person) -> DocumentCheck:
+    facts = [f for f in index.facts if f.doc_id == doc_id]
+    verdict = _eligibility([f for f in facts if f.kind == "eligibility"], person)
+    targets = (_targets(index, [f for f in facts if f.kind == "target"], person)
+               if verdict.status in TARGETS_COUNT else [])
+    citations: list[Citation] = []
+    for fact in verdict.facts:
+        citation = _fact_citation(index, fact)
+        if all(c.quote != citation.quote for c in citations):
+            citations.append(citation)
+    return DocumentCheck(doc_id, index.doc_label(doc_id), verdict.status, verdict.reason, citations, targets)
+
+
+def _outcome(check: DocumentCheck) -> tuple:
+    return check.status, tuple((t.fact_start, tuple(t.depends_on)) for t in check.targets)
+
+
+def _trial_values(index: KnowledgeIndex, doc_id: str, name: str) -> list[Any]:
+    """Values worth trying for a missing field: every canonical value, or what the document's facts name."""
+    facts = [f for f in index.facts if f.doc_id == doc_id]
+    if name == "role":
+        return list(ROLES)
+    if name == "tier":
+        return list(TIERS)
+    if name == "leader":
+        return [True, False]
+    if name == "age":
+        limits = {limit[0] for f in facts if f.kind == "target" for limit in [_binding_age(f)] if limit}
+        return sorted({age for m in limits for age in (m - 1, m + 1)})
+    texts = []  # workplace, job: the specific pieces and conditions of the eligibility facts
+    for fact in facts:
+        if fact.kind == "eligibility":
+            for part in _parts(fact):
+                texts += part.pieces + part.conditions + [" ".join(part.pieces + part.conditions)]
+    return list(dict.fromkeys(t for t in texts if t))
+
+
+def _missing(index: KnowledgeIndex, check: DocumentCheck, person: Person) -> list[str]:
+    """The unknown fields of the person that would change this document's result."""
+    missing = []
+    for name in PERSON_FIELDS:
+        if getattr(person, name) is not None:
+            continue
+        for value in _trial_values(index, check.doc_id, name):
+            if _outcome(_check_document(index, check.doc_id, replace(person, **{name: value}))) != _outcome(check):
+                missing.append(name)
+                break
+    return missing
+
+
+def check_person(index: KnowledgeIndex, person: Person) -> CheckResult:
+    """For every indexed document with eligibility facts: does it apply to the person, and which targets count."""
+    documents = []
+    for doc_id in index.documents:
+        if not any(f.doc_id == doc_id and f.kind == "eligibility" for f in index.facts):
+            continue
+        check = _check_document(index, doc_id, person)
+        check.missing = _missing(index, check, person)
+        documents.append(check)
+    return CheckResult(person, documents)
+
+
+def _summary(result: CheckResult) -> str:
+    lines = [f"Thông tin người được kiểm tra: {result.person.describe()}"]
+    if not result.documents:
+        lines.append("Chưa có văn bản nào trong chỉ mục nêu đối tượng áp dụng.")
+    for check in result.documents:
+        lines += ["", f"{check.doc_label} — {STATUS_LABELS[check.status]}", check.reason]
+        if check.targets:
+            lines.append("Chỉ tiêu:")
+            lines += [f"- {t.line()}" for t in check.targets]
+        elif check.status in TARGETS_COUNT and result.person.role:
+            lines.append("Chỉ tiêu: văn bản không có chỉ tiêu nào tính đến bạn.")
+        sections = [c.section for c in check.citations] + [t.citation.section for t in check.targets]
+        sections = list(dict.fromkeys(sections))
+        lines += [f"📄 {section}" for section in sections]
+        if check.missing:
+            lines.append("Thông tin còn thiếu có thể thay đổi kết quả: "
+                         + "; ".join(FIELD_LABELS[name] for name in check.missing) + ".")
+    return "\n".join(lines)
