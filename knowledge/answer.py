@@ -37,6 +37,7 @@ class Answer:
     citations: list[Citation] = field(default_factory=list)
     kind: str = "passage"  # the kind of fact answered, or "passage" / "none"
     suggestions: list[str] = field(default_factory=list)  # nearest topics when not answered
+    facts: list[Fact] = field(default_factory=list, repr=False)  # the facts answered (for follow-ups)
 
     def to_dict(self) -> dict:
         return {
@@ -172,6 +173,9 @@ def _answer_contacts(index: KnowledgeIndex, q: str, docs: list[str]) -> tuple[st
     facts = _facts_of(index, "contact", docs[:1]) or _facts_of(index, "contact", docs)
     if not facts:
         return None
+    words = set(q.split())
+    named = [f for f in facts if (plain(f.data.get("person", "")).split() or [""])[-1] in words]
+    facts = named or facts  # "số điện thoại của chị Huyền?": that person only
     lines = []
     for fact in facts:
         d = fact.data
@@ -519,7 +523,7 @@ def answer(index: KnowledgeIndex, question: str, use_dense: bool = True) -> Answ
                 citation = _fact_citation(index, fact)
                 if all(c.quote != citation.quote for c in citations):
                     citations.append(citation)
-            return Answer(text, True, max(confidence, threshold), citations, kind)
+            return Answer(text, True, max(confidence, threshold), citations, kind, facts=facts)
 
     if not confident:
         return not_covered(hits, confidence)

@@ -119,12 +119,14 @@ def _tone_fix_match(match: re.Match) -> str:
     return normalize_tone_placement(match.group(0))
 
 
+def fix_tones(text: str) -> str:
+    """NFC and one tone-mark placement (hoà → hòa); for NFC input the length is unchanged."""
+    return _WORD_RE.sub(_tone_fix_match, nfc(text))
+
+
 def normalize(text: str) -> str:
     """NFC, one tone-mark placement, single spaces; line breaks are kept."""
-    text = nfc(text)
-    text = _WORD_RE.sub(_tone_fix_match, text)
-    text = _SPACE_RE.sub(" ", text)
-    return text
+    return _SPACE_RE.sub(" ", fix_tones(text))
 
 
 def collapse_whitespace(text: str) -> str:
