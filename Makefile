@@ -3,19 +3,40 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 PYTHON311 ?= $(shell command -v python3.11 || echo python3)
+# Rasa 3.6 needs Python < 3.11: pyenv's 3.10, else a python3.10 on the PATH.
+PYTHON310 ?= $(shell p="$$(pyenv root 2>/dev/null)/versions/3.10.13/bin/python"; test -x "$$p" && echo "$$p" || command -v python3.10)
 VENV      := .venv
 PY        := $(VENV)/bin/python
 STAMP     := $(VENV)/.installed
+RASA_VENV := .venv-rasa
+RASA      := $(RASA_VENV)/bin/rasa
+RASA_STAMP := $(RASA_VENV)/.installed
+
+-include .env
 export RASA_TELEMETRY_ENABLED := false
 export HF_HUB_OFFLINE ?= 1
 export TOKENIZERS_PARALLELISM := false
+# Rasa loads our NLU component (nlu/vietnamese.py) and knowledge.text from the checkout.
+export PYTHONPATH := $(CURDIR)
+export ACTION_SERVER_HOST ?= 127.0.0.1
+export ACTION_SERVER_PORT ?= 5055
+export RASA_HOST ?= 127.0.0.1
+export RASA_PORT ?= 5005
+# The token of Rasa's HTTP API: from the environment (or .env), else one made once and kept in var/.
+ifeq ($(strip $(RASA_API_TOKEN)),)
+RASA_API_TOKEN := $(shell mkdir -p var && { test -s var/rasa-api-token || (umask 077; python3 -c 'import secrets; print(secrets.token_urlsafe(32))' > var/rasa-api-token); } && cat var/rasa-api-token)
+endif
+export RASA_API_TOKEN
 
-.PHONY: help setup index run ask test bench bench-alqac bench-own bench-latency clean
+.PHONY: help setup setup-rasa index lookups train run shell test bench bench-alqac bench-own bench-latency \
+	bench-rest clean
 
 help:
-	@echo "make run    — set up, build the index, open the question prompt"
-	@echo "make test   — set up and run the whole test suite"
-	@echo "make bench  — retrieval quality and speed figures (bench/)"
+	@echo "make run    — set up, build the index, train if needed, serve the assistant (Ctrl-C stops)"
+	@echo "make test   — set up, train if needed and run the whole test suite"
+	@echo "make shell  — chat with the assistant in the terminal"
+	@echo "make train  — train the Rasa model when data or config changed"
+	@echo "make bench  — quality and speed figures (bench/)"
 
 # Re-installs only when pyproject.toml changes. torch first: the CPU build on local disk, not a CUDA one.
 $(STAMP): pyproject.toml
@@ -25,19 +46,45 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q -e '.[test]'
 	@touch $@
 
-setup: $(STAMP)
+setup: $(STAMP) $(RASA_STAMP)
+
+# Rasa's own server: its own venv, every package pinned (numpy, pydantic, protobuf clash with ours).
+$(RASA_STAMP): requirements-rasa.txt
+	@test -x $(RASA_VENV)/bin/python || $(PYTHON310) -m venv $(RASA_VENV)
+	$(RASA_VENV)/bin/python -m pip install -q --upgrade "pip<25"
+	$(RASA_VENV)/bin/python -m pip install -q -r requirements-rasa.txt
+	@touch $@
+
+setup-rasa: $(RASA_STAMP)
 
 index: setup
 	$(PY) -m knowledge build
 
-run: index
-	$(PY) -m knowledge repl
+# Lookup tables (agencies, document numbers) follow the indexed documents.
+lookups: index
+	$(PY) -m actions.lookups
 
-test: setup
-	$(VENV)/bin/ruff check knowledge bench tests
+# Rasa fingerprints data and config: an unchanged project reuses the last model in models/.
+train: setup lookups
+	$(RASA) train --data nlu --config config.yml --domain domain.yml --out models --quiet
+	@ls -t models/*.tar.gz | tail -n +3 | xargs -r rm --  # keep the last two models
+
+# The action server and the Rasa server under supervisord (restarts what dies; Ctrl-C stops all).
+run: train
+	@mkdir -p var/log
+	$(VENV)/bin/supervisord -c supervisord.conf
+
+shell: train
+	@$(PY) -m actions & trap "kill $$!" EXIT; \
+	$(PY) -c 'import sys; from actions.launch import wait_until_up; wait_until_up(sys.argv[1], None, 240)' \
+		http://$(ACTION_SERVER_HOST):$(ACTION_SERVER_PORT)/health && \
+	$(RASA) shell --model models --endpoints endpoints.yml
+
+test: train
+	$(VENV)/bin/ruff check knowledge actions bench tests
 	$(PY) -m pytest -q
 
-bench: bench-own bench-alqac bench-latency
+bench: bench-own bench-alqac bench-latency bench-rest
 
 bench-own: setup
 	$(PY) bench/own_questions.py
@@ -48,5 +95,8 @@ bench-alqac: setup
 bench-latency: setup
 	$(PY) bench/latency.py
 
+bench-rest: train
+	$(PY) bench/rest_load.py
+
 clean:
-	rm -rf var/ .pytest_cache
+	rm -rf var/ models/ .pytest_cache

@@ -1,0 +1,115 @@
+"""Custom actions. Each is a few lines: read the turn, ask `knowledge/`, render the reply."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from knowledge import check
+from knowledge.answer import Answer
+from knowledge.conversation import Context, ask
+
+from .knowledge_base import knowledge_index, off_loop
+
+log = logging.getLogger(__name__)
+
+# The kind of fact each intent asks for: a hint when the question itself has no cue word.
+INTENT_KINDS = {
+    "ask_eligibility": "eligibility", "ask_exclusion": "exclusion", "ask_target": "target",
+    "ask_contact": "contact", "ask_duty": "duty", "ask_funding": "funding", "ask_timeline": "roadmap",
+    "ask_document": "document", "check_my_eligibility": "check",
+}
+PERSON_SLOTS = ["person_role", "person_tier", "person_leader", "person_age", "person_special"]
+MAX_CITATIONS = 2
+
+
+def render(dispatcher: CollectingDispatcher, result: Answer, buttons: list[str]) -> None:
+    """The answer with its sources in the text (any client shows them) and whole in a custom payload."""
+    sources = [f"📄 {c.section}" if c.section.startswith(c.doc) else f"📄 {c.doc} › {c.section}"
+               for c in result.citations[:MAX_CITATIONS]]
+    text = result.answer + ("\n\nNguồn:\n" + "\n".join(sources) if sources else "")
+    dispatcher.utter_message(text=text, buttons=[{"title": b, "payload": b} for b in buttons],
+                             json_message=result.to_dict())
+
+
+class ActionAnswerQuestion(Action):
+    """Any question about the documents, follow-ups included; low NLU confidence lands here too."""
+
+    def name(self) -> str:
+        return "action_answer_question"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        message = tracker.latest_message or {}
+        intent = (message.get("intent") or {}).get("name")
+        context = Context.from_dict(tracker.get_slot("answer_context"))
+        turn = await off_loop(ask, knowledge_index(), message.get("text") or "", context,
+                              kind_hint=INTENT_KINDS.get(intent), follow_up=True if intent == "follow_up" else None)
+        render(dispatcher, turn.answer, turn.next_questions)
+        return [SlotSet("answer_context", turn.context.to_dict())]
+
+
+class ActionHandoff(Action):
+    """"Tôi muốn gặp người phụ trách": the contact person of the document in focus (or of all documents)."""
+
+    def name(self) -> str:
+        return "action_handoff"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        context = Context.from_dict(tracker.get_slot("answer_context"))
+        turn = await off_loop(ask, knowledge_index(), "thông tin liên hệ người phụ trách", context,
+                              kind_hint="contact", follow_up=True)
+        if turn.answer.answered:
+            turn.answer.answer = "Bạn có thể liên hệ trực tiếp người phụ trách. " + turn.answer.answer
+        render(dispatcher, turn.answer, turn.next_questions)
+        return [SlotSet("answer_context", turn.context.to_dict())]
+
+
+class ValidateEligibilityForm(FormValidationAction):
+    """Fills the person's slots from whatever the user typed, accented or not ("cong chuc cap xa, 35 tuoi")."""
+
+    def name(self) -> str:
+        return "validate_eligibility_form"
+
+    @staticmethod
+    def _read(tracker: Tracker, slot: str) -> dict[str, Any]:
+        if tracker.get_slot(slot) is not None:
+            return {}
+        text = (tracker.latest_message or {}).get("text") or ""
+        requested = tracker.get_slot("requested_slot") == slot
+        value = check.form_answer(slot.removeprefix("person_"), text, requested)
+        return {slot: value} if value is not None else {}
+
+    async def extract_person_role(self, dispatcher, tracker, domain) -> dict[str, Any]:
+        return self._read(tracker, "person_role")
+
+    async def extract_person_tier(self, dispatcher, tracker, domain) -> dict[str, Any]:
+        return self._read(tracker, "person_tier")
+
+    async def extract_person_leader(self, dispatcher, tracker, domain) -> dict[str, Any]:
+        return self._read(tracker, "person_leader")
+
+    async def extract_person_age(self, dispatcher, tracker, domain) -> dict[str, Any]:
+        return self._read(tracker, "person_age")
+
+    async def extract_person_special(self, dispatcher, tracker, domain) -> dict[str, Any]:
+        return self._read(tracker, "person_special")
+
+
+class ActionCheckEligibility(Action):
+    """The end of the form: applies or excluded, why, and the targets that count this person."""
+
+    def name(self) -> str:
+        return "action_check_eligibility"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        person = check.person_from_form({slot.removeprefix("person_"): tracker.get_slot(slot) for slot in PERSON_SLOTS})
+        result = await off_loop(check.check_person, knowledge_index(), person)
+        dispatcher.utter_message(text=result.text, json_message=result.to_dict(),
+                                 buttons=[{"title": "Kiểm tra cho người khác", "payload": "Kiểm tra giúp tôi có thuộc đối tượng không"},
+                                          {"title": "Liên hệ người phụ trách", "payload": "Tôi muốn gặp người phụ trách"}])
+        return [SlotSet(slot, None) for slot in PERSON_SLOTS]
