@@ -6,7 +6,7 @@ import logging
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -24,6 +24,9 @@ INTENT_KINDS = {
     "ask_contact": "contact", "ask_duty": "duty", "ask_funding": "funding", "ask_timeline": "roadmap",
     "ask_document": "document", "check_my_eligibility": "check",
 }
+# Messages that are questions, not form answers: they fill no slot of the person (Rasa then lets the rules
+# answer them and the form asks again).
+QUESTION_INTENTS = {*INTENT_KINDS, "follow_up", "out_of_scope", "nlu_fallback"} - {"check_my_eligibility"}
 PERSON_SLOTS = ["person_role", "person_tier", "person_leader", "person_age", "person_special"]
 MAX_CITATIONS = 2
 
@@ -50,7 +53,14 @@ class ActionAnswerQuestion(Action):
         turn = await off_loop(ask, knowledge_index(), message.get("text") or "", context,
                               kind_hint=INTENT_KINDS.get(intent), follow_up=True if intent == "follow_up" else None)
         render(dispatcher, turn.answer, turn.next_questions)
-        return [SlotSet("answer_context", turn.context.to_dict())]
+        return [SlotSet("answer_context", turn.context.to_dict()), _then(tracker)]
+
+
+def _then(tracker: Tracker) -> FollowupAction:
+    """After an answer: back to the form if one is open, else listen. As the core fallback this action would
+    otherwise be predicted again and again where no rule applies."""
+    form = (tracker.active_loop or {}).get("name")
+    return FollowupAction(form or "action_listen")
 
 
 class ActionHandoff(Action):
@@ -79,8 +89,11 @@ class ValidateEligibilityForm(FormValidationAction):
     def _read(tracker: Tracker, slot: str) -> dict[str, Any]:
         if tracker.get_slot(slot) is not None:
             return {}
-        text = (tracker.latest_message or {}).get("text") or ""
+        message = tracker.latest_message or {}
+        text = message.get("text") or ""
         requested = tracker.get_slot("requested_slot") == slot
+        if not requested and (message.get("intent") or {}).get("name") in QUESTION_INTENTS:
+            return {}  # "Sở Tài chính làm gì?" says nothing about the person
         value = check.form_answer(slot.removeprefix("person_"), text, requested)
         return {slot: value} if value is not None else {}
 

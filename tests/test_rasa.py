@@ -243,3 +243,18 @@ def test_action_server_listens_on_loopback_only(assistant):
         with socket.socket() as sock:
             sock.settimeout(1)
             assert sock.connect_ex((address, action_port)) != 0, f"action server reachable on {address}"
+
+
+def test_a_question_in_the_middle_of_the_check_is_answered_and_the_check_goes_on(assistant):
+    chat = Chat(assistant.rasa_url)
+    assert "cán bộ, công chức hay viên chức" in chat.text("Kiểm tra giúp tôi có thuộc đối tượng phải học không")
+    reply = chat.text("Sở Tài chính có nhiệm vụ gì?")
+    assert "Sở Tài chính" in reply and "cán bộ, công chức hay viên chức" in reply
+    assert "cấp nào" in chat.text("viên chức")
+
+
+def test_every_message_of_a_long_conversation_gets_a_reply(assistant):
+    """Whatever the NLU makes of a question (even a mistaken start of the form), the user gets an answer."""
+    chat = Chat(assistant.rasa_url)
+    for question, *_ in QUESTIONS[:12]:
+        assert chat.text(question), question
