@@ -81,7 +81,7 @@ shell: train
 	$(RASA) shell --model models --endpoints endpoints.yml
 
 test: train
-	$(VENV)/bin/ruff check knowledge actions bench tests
+	$(VENV)/bin/ruff check knowledge actions nlu bench tests
 	$(PY) -m pytest -q
 
 bench: bench-own bench-alqac bench-latency bench-rest

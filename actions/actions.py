@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -15,8 +14,6 @@ from knowledge.answer import Answer
 from knowledge.conversation import Context, ask
 
 from .knowledge_base import knowledge_index, off_loop
-
-log = logging.getLogger(__name__)
 
 # The kind of fact each intent asks for: a hint when the question itself has no cue word.
 INTENT_KINDS = {

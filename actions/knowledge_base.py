@@ -12,7 +12,6 @@ from knowledge.index import KnowledgeIndex, load_index
 T = TypeVar("T")
 
 
-
 @lru_cache(maxsize=1)
 def knowledge_index() -> KnowledgeIndex:
     index = load_index()

@@ -28,6 +28,10 @@ class Citation:
     section: str  # full section path, document first
     quote: str  # exact text of the source span
 
+    def to_dict(self) -> dict:
+        return {"doc": self.doc, "doc_id": self.doc_id, "title": self.title, "section": self.section,
+                "quote": self.quote}
+
 
 @dataclass
 class Answer:
@@ -43,8 +47,7 @@ class Answer:
         return {
             "answer": self.answer, "answered": self.answered, "confidence": round(self.confidence, 3),
             "kind": self.kind,
-            "citations": [{"doc": c.doc, "doc_id": c.doc_id, "title": c.title, "section": c.section, "quote": c.quote}
-                          for c in self.citations],
+            "citations": [c.to_dict() for c in self.citations],
             "suggestions": self.suggestions,
         }
 
@@ -197,7 +200,7 @@ def _answer_contacts(index: KnowledgeIndex, q: str, docs: list[str]) -> tuple[st
     return "Liên hệ: " + "; ".join(lines), facts
 
 
-def _agency_filter(facts: list[Fact], q: str) -> list[Fact]:
+def facts_naming_agency(facts: list[Fact], q: str) -> list[Fact]:
     """Facts about the agency the question names (longest matching name wins)."""
     best: list[tuple[int, Fact]] = []
     for fact in facts:
@@ -214,7 +217,7 @@ def _agency_filter(facts: list[Fact], q: str) -> list[Fact]:
 
 def _answer_duties(index: KnowledgeIndex, q: str, docs: list[str]) -> tuple[str, list[Fact]] | None:
     """Duties of the agency the question names (the name is the evidence, wherever its section ranked)."""
-    facts = _agency_filter(_facts_of(index, "duty", docs), q)
+    facts = facts_naming_agency(_facts_of(index, "duty", docs), q)
     if not facts:
         return None
     agency = facts[0].data.get("agency", "")
@@ -506,7 +509,7 @@ def answer(index: KnowledgeIndex, question: str, use_dense: bool = True) -> Answ
     # Naming the document, its contact person, an agency with duties in it, or a year or level its targets
     # have is evidence enough.
     confident = (confidence >= threshold or bool(mentioned) or contact_asked
-                 or (kind == "duty" and bool(_agency_filter(_facts_of(index, "duty", docs), q)))
+                 or (kind == "duty" and bool(facts_naming_agency(_facts_of(index, "duty", docs), q)))
                  or (kind == "target" and _names_target(index, q, docs)))
 
     if kind == "document" and confident and not _names_other_document(index, q, docs):

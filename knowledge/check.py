@@ -47,7 +47,7 @@ from .text import collapse_whitespace, normalize, replace_abbreviations, strip_d
 
 __all__ = ["ROLES", "TIERS", "STATUSES", "Person", "TargetMatch", "DocumentCheck", "CheckResult", "parse_person",
            "check_person", "normalise_role", "normalise_tier", "normalise_leader", "normalise_age",
-           "normalise_text"]
+           "normalise_text", "form_answer", "person_from_form"]
 
 ROLES = ("cán bộ", "công chức", "viên chức")
 TIERS = ("trung ương", "tỉnh", "huyện", "xã")
@@ -110,7 +110,7 @@ class TargetMatch:
     def to_dict(self) -> dict:
         return {"year": self.year, "percent": self.percent, "group": self.group, "level": self.level,
                 "level_text": self.level_text, "subject": self.subject, "conditions": self.conditions,
-                "depends_on": self.depends_on, "citation": _citation_dict(self.citation)}
+                "depends_on": self.depends_on, "citation": self.citation.to_dict()}
 
 
 @dataclass
@@ -125,7 +125,7 @@ class DocumentCheck:
 
     def to_dict(self) -> dict:
         return {"doc_id": self.doc_id, "doc_label": self.doc_label, "status": self.status, "reason": self.reason,
-                "citations": [_citation_dict(c) for c in self.citations],
+                "citations": [c.to_dict() for c in self.citations],
                 "targets": [t.to_dict() for t in self.targets], "missing": self.missing}
 
 
@@ -148,19 +148,9 @@ class CheckResult:
                 "missing": self.missing, "text": self.text}
 
 
-def _citation_dict(citation: Citation) -> dict:
-    return {"doc": citation.doc, "doc_id": citation.doc_id, "title": citation.title, "section": citation.section,
-            "quote": citation.quote}
-
-
 # ---------------------------------------------------------------------------------------------
 # Normalising form answers
 # ---------------------------------------------------------------------------------------------
-
-
-def _folded(text: str) -> str:
-    """Lower-case, diacritic-free words of a text (tone marks and Unicode forms normalised first)."""
-    return plain(text)
 
 
 _ROLE_OF_WORD = {"can bo": "cán bộ", "cb": "cán bộ", "cong chuc": "công chức", "cc": "công chức",
@@ -175,13 +165,13 @@ _NO = {"khong", "ko", "k", "no", "n", "false", "0", "khong phai", "sai"}
 
 def normalise_role(value: str | None) -> str | None:
     """'cong chuc', 'CC', 'Công chức cấp xã' → 'công chức'; None when no single role is named."""
-    found = {_ROLE_OF_WORD.get(m.group(0)) for m in _ROLE_WORD_RE.finditer(_folded(value or ""))}
+    found = {_ROLE_OF_WORD.get(m.group(0)) for m in _ROLE_WORD_RE.finditer(plain(value or ""))}
     return found.pop() if len(found) == 1 and None not in found else None  # CBCC names two roles: not one
 
 
 def normalise_tier(value: str | None) -> str | None:
     """'cấp tỉnh', 'tinh', 'TW', 'phường' → 'tỉnh' / 'trung ương' / 'xã'; None otherwise."""
-    words = re.sub(r"^cap\s+", "", _folded(value or ""))
+    words = re.sub(r"^cap\s+", "", plain(value or ""))
     return _TIER_OF_WORD.get(words)
 
 
@@ -189,7 +179,7 @@ def normalise_leader(value: str | bool | None) -> bool | None:
     """'có', 'co', 'yes', 'lãnh đạo' → True; 'không', 'ko', 'no' → False; None otherwise."""
     if isinstance(value, bool) or value is None:
         return value
-    words = _folded(value)
+    words = plain(value)
     return True if words in _YES else False if words in _NO else None
 
 
@@ -201,7 +191,7 @@ def normalise_age(value: str | int | None) -> int | None:
     if isinstance(value, int):
         age = value
     else:
-        m = re.fullmatch(r"(\d{1,3})(?:\s*tuoi)?", _folded(value or ""))
+        m = re.fullmatch(r"(\d{1,3})(?:\s*tuoi)?", plain(value or ""))
         if not m:
             return None
         age = int(m.group(1))
@@ -299,7 +289,7 @@ def form_answer(field_name: str, text: str, requested: bool) -> str | bool | flo
     asked for this field, a bare answer ("35", "có", "cấp tỉnh", "không thuộc trường hợp nào")."""
     person = parse_person(text)
     if field_name == "special":
-        if requested and _NONE_RE.match(_folded(text).strip(" .!")):
+        if requested and _NONE_RE.match(plain(text).strip(" .!")):
             return NONE_OF_THESE
         described = ", ".join(p for p in (person.workplace, person.job) if p)
         return described or (normalise_text(text) if requested else None)
@@ -357,7 +347,7 @@ _IMPLIED = [
 
 def _key_words(text: str) -> set[str]:
     """The words of a qualifier that narrow it: 'tại Sở Ngoại vụ' → {so, ngoai, vu}."""
-    return set(_GENERIC_RE.sub(" ", _folded(replace_abbreviations(text))).split())
+    return set(_GENERIC_RE.sub(" ", plain(replace_abbreviations(text))).split())
 
 
 @dataclass
@@ -383,10 +373,10 @@ def _parts(fact: Fact) -> list[_Part]:
         listed = who[:head.end()] if head else ""
         rest = who[head.end():] if head else who
         # Only the leading list counts: "giảng viên … bồi dưỡng CCVC" is about giảng viên, not CCVC.
-        roles = {r for r in _FOLDED_ROLES if re.search(rf"\b{r}\b", _folded(replace_abbreviations(listed)))}
+        roles = {r for r in _FOLDED_ROLES if re.search(rf"\b{r}\b", plain(replace_abbreviations(listed)))}
         if not head and len(raw_parts) == 1:  # worded otherwise ("Người … là công chức"): the roles it names
             roles = {plain(r) for r in fact.data.get("roles", [])}
-        tier = _TIER_IN_TEXT_RE.search(_folded(who))
+        tier = _TIER_IN_TEXT_RE.search(plain(who))
         pieces = [p.strip(" ,") for p in _PIECE_CUT_RE.split(rest) if _key_words(p)]
         conditions = [c for c in fact.data.get("conditions", []) if _key_words(c)]
         parts.append(_Part(fact, who, roles, normalise_tier(tier.group(1)) if tier else None, pieces, conditions))
@@ -394,7 +384,7 @@ def _parts(fact: Fact) -> list[_Part]:
 
 
 def _person_words(person: Person) -> set[str]:
-    text = _folded(replace_abbreviations(f"{person.workplace or ''} {person.job or ''}"))
+    text = plain(replace_abbreviations(f"{person.workplace or ''} {person.job or ''}"))
     for pattern, implied in _IMPLIED:
         if pattern.search(text):
             text += " " + implied
@@ -404,7 +394,7 @@ def _person_words(person: Person) -> set[str]:
 def _person_roles(person: Person) -> set[str]:
     """The role, and any role word the job names (giáo viên, giảng viên, chuyên gia …)."""
     roles = {plain(person.role)} if person.role else set()
-    job = _folded(person.job or "")
+    job = plain(person.job or "")
     return roles | {r for r in _FOLDED_ROLES if re.search(rf"\b{r}\b", job)}
 
 
@@ -514,7 +504,7 @@ _FOCUS_RE = re.compile(r"^(?:tap trung|uu tien|chu trong|trong do|dac biet)\b")
 
 def _group_of(fact: Fact) -> tuple[set[str], str | None, bool]:
     """Roles, tier and leadership a target's group names (from its group_key)."""
-    key = fact.data.get("group_key") or _folded(fact.data.get("group", ""))
+    key = fact.data.get("group_key") or plain(fact.data.get("group", ""))
     roles = {r for r in _FOLDED_ROLES if re.search(rf"\b{r}\b", key)}
     tier = _TIER_IN_TEXT_RE.search(key)
     return roles, normalise_tier(tier.group(1)) if tier else None, bool(_LEADER_GROUP_RE.search(key))
@@ -526,10 +516,10 @@ def _binding_age(fact: Fact) -> tuple[int, bool] | None:
     if not max_age:
         return None
     limiting = [c for c in fact.data.get("conditions", [])
-                if "tuoi" in _folded(c) and not _FOCUS_RE.match(_folded(c))]
+                if "tuoi" in plain(c) and not _FOCUS_RE.match(plain(c))]
     if not limiting:
         return None
-    return max_age, any(re.search(rf"\bduoi {max_age}\b", _folded(c)) for c in limiting)
+    return max_age, any(re.search(rf"\bduoi {max_age}\b", plain(c)) for c in limiting)
 
 
 def _targets(index: KnowledgeIndex, facts: list[Fact], person: Person) -> list[TargetMatch]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass, field, fields
 
-from .answer import LEVEL_RE, YEAR_RE, Answer, answer, plain, question_kind
+from .answer import LEVEL_RE, YEAR_RE, Answer, answer, facts_naming_agency, plain, question_kind
 from .index import KnowledgeIndex
 
 # Words that ask for each kind of fact, added to a follow-up that does not say what it asks for.
@@ -94,7 +94,8 @@ def complete_question(index: KnowledgeIndex, question: str, context: Context, ki
                 parts.append(f"bậc {context.level}")
     if kind == "contact" and context.contact:
         parts.append(context.contact)
-    if kind == "duty" and context.agency and "so " not in q and "bo " not in q:
+    duties = [f for f in index.facts if f.kind == "duty"]
+    if kind == "duty" and context.agency and not facts_naming_agency(duties, q):
         parts.append(context.agency)
     if context.doc_id in index.documents and not re.search(r"\b(kia|khac|con lai)\b", q):
         parts.append(index.doc_label(context.doc_id))

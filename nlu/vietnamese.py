@@ -10,7 +10,7 @@ typing without diacritics sends.
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import List, Text
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.nlu.tokenizers.tokenizer import Token
@@ -25,10 +25,6 @@ from knowledge.text import fix_tones, strip_diacritics
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False)
 class VietnameseTokenizer(WhitespaceTokenizer):
     """Whitespace tokens of the normalised text, each with a diacritic-free lemma."""
-
-    @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
-        return WhitespaceTokenizer.get_default_config()
 
     @staticmethod
     def _normalise(message: Message) -> None:

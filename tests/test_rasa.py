@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import socket
 import subprocess
 import uuid
 from pathlib import Path
@@ -235,14 +234,23 @@ def test_unaccented_input_classifies_like_accented(assistant):
         assert intents[0] == intents[1], (accented, intents)
 
 
-def test_action_server_listens_on_loopback_only(assistant):
-    action_port = int(assistant.action_url.rsplit(":", 1)[1])
-    outside = [a for a in {info[4][0] for info in socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET)}
-               if not a.startswith("127.")]
-    for address in outside:
-        with socket.socket() as sock:
-            sock.settimeout(1)
-            assert sock.connect_ex((address, action_port)) != 0, f"action server reachable on {address}"
+def listening_addresses(port: int) -> set[str]:
+    """Local IPv4/IPv6 addresses with a socket listening on `port` (from /proc/net/tcp*)."""
+    found = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            local, state = line.split()[1], line.split()[3]
+            address, hex_port = local.split(":")
+            if state == "0A" and int(hex_port, 16) == port:  # 0A = LISTEN
+                found.add(address)
+    return found
+
+
+def test_servers_listen_on_loopback_only(assistant):
+    loopback = "0100007F"  # 127.0.0.1 as /proc writes it
+    for url in (assistant.action_url, assistant.rasa_url):
+        addresses = listening_addresses(int(url.rsplit(":", 1)[1]))
+        assert addresses == {loopback}, (url, addresses)
 
 
 def test_a_question_in_the_middle_of_the_check_is_answered_and_the_check_goes_on(assistant):
