@@ -28,7 +28,7 @@ RASA_API_TOKEN := $(shell mkdir -p var && { test -s var/rasa-api-token || (umask
 endif
 export RASA_API_TOKEN
 
-.PHONY: help setup setup-rasa index lookups train run shell test bench bench-alqac bench-own bench-latency \
+.PHONY: help setup system setup-rasa index lookups train run shell test bench bench-alqac bench-own bench-latency \
 	bench-rest clean
 
 help:
@@ -46,7 +46,18 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q -e '.[test]'
 	@touch $@
 
-setup: $(STAMP) $(RASA_STAMP)
+setup: system $(STAMP) $(RASA_STAMP)
+
+# Debian packages the tests and tools use: espeak-ng and sox make test speech, chromium runs the portal's
+# browser tests. Installed only when one is missing (apt-get as root, else through sudo).
+SYSTEM_PACKAGES := espeak-ng sox chromium fonts-noto-color-emoji
+system:
+	@missing="$$(for p in $(SYSTEM_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done)"; \
+	if [ -n "$$missing" ]; then \
+		sudo=""; [ "$$(id -u)" = 0 ] || sudo=sudo; \
+		echo "installing Debian packages: $$missing"; \
+		$$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
 
 # Rasa's own server: its own venv, every package pinned (numpy, pydantic, protobuf clash with ours).
 $(RASA_STAMP): requirements-rasa.txt
