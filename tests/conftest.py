@@ -93,6 +93,24 @@ def kb(index_dir: Path, settings: KnowledgeSettings):
     return load_index(index_dir, settings)
 
 
+@pytest.fixture(scope="session")
+def model() -> Path:
+    """The trained Rasa model (`make test` trains it first)."""
+    from actions.launch import latest_model
+
+    return latest_model()
+
+
+@pytest.fixture(scope="session")
+def assistant(model: Path, index_dir: Path, tmp_path_factory: pytest.TempPathFactory):
+    """ONE real action server (our .venv) and Rasa server (.venv-rasa) on free loopback ports per session,
+    shared by every test that talks to the assistant (Rasa, portal, bot): `.rasa_url`, `.action_url`, `.token`."""
+    from actions.launch import running_servers
+
+    with running_servers(model, logs=tmp_path_factory.mktemp("servers"), CCVC_INDEX_DIR=str(index_dir)) as servers:
+        yield servers
+
+
 @pytest.fixture
 def index_copy(index_dir: Path, tmp_path: Path) -> Callable[[], Path]:
     """Make a private copy of the session index (CURRENT and its version folders) to damage or extend."""

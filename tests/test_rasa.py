@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from actions.launch import RASA, latest_model, running_servers
+from actions.launch import RASA
 from conftest import ROOT
 
 RASA_TIMEOUT = 900
@@ -30,11 +30,6 @@ def run_rasa(*args: str, timeout: int = RASA_TIMEOUT) -> subprocess.CompletedPro
     assert RASA.exists(), "Rasa's venv is missing: run `make train` (make test does it)"
     return subprocess.run([str(RASA), *args], cwd=ROOT, env=rasa_env(), capture_output=True, text=True,
                           timeout=timeout)
-
-
-@pytest.fixture(scope="session")
-def model() -> Path:
-    return latest_model()
 
 
 def test_training_data_validates():
@@ -69,13 +64,6 @@ def test_end_to_end_stories(model: Path, tmp_path: Path):
 
 
 # --- the real servers ------------------------------------------------------------------------------------
-
-@pytest.fixture(scope="session")
-def assistant(model: Path, index_dir: Path, tmp_path_factory: pytest.TempPathFactory):
-    """The action server (our .venv) and the Rasa server (.venv-rasa) on free loopback ports."""
-    with running_servers(model, logs=tmp_path_factory.mktemp("servers"), CCVC_INDEX_DIR=str(index_dir)) as servers:
-        yield servers
-
 
 class Chat:
     """One user talking to the REST channel."""
