@@ -89,7 +89,7 @@ shell: train
 	@$(PY) -m actions & trap "kill $$!" EXIT; \
 	$(PY) -c 'import sys; from actions.launch import wait_until_up; wait_until_up(sys.argv[1], None, 240)' \
 		http://$(ACTION_SERVER_HOST):$(ACTION_SERVER_PORT)/health && \
-	$(RASA) shell --model models --endpoints endpoints.yml
+	$(RASA_VENV)/bin/python -m nlu.rasa_cli shell --model models --endpoints endpoints.yml
 
 test: train
 	$(VENV)/bin/ruff check knowledge actions nlu bench tests

@@ -19,6 +19,8 @@ import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 RASA = ROOT / ".venv-rasa" / "bin" / "rasa"
+# The Rasa server runs through nlu/rasa_cli.py: Rasa's command line with its JSON schemas compiled once.
+RASA_SERVER = [str(ROOT / ".venv-rasa" / "bin" / "python"), "-m", "nlu.rasa_cli"]
 
 
 @dataclass
@@ -87,7 +89,7 @@ def running_servers(model: Path | None = None, logs: Path | None = None, timeout
         actions = subprocess.Popen([sys.executable, "-m", "actions"], cwd=ROOT, env=environment,
                                    stdout=output("actions"), stderr=subprocess.STDOUT)
         stack.callback(_stop, actions)
-        rasa = subprocess.Popen([str(RASA), "run", "--model", str(model), "--endpoints", "endpoints.yml",
+        rasa = subprocess.Popen([*RASA_SERVER, "run", "--model", str(model), "--endpoints", "endpoints.yml",
                                  "--credentials", "credentials.yml", "--interface", "127.0.0.1",
                                  "--port", str(rasa_port), "--enable-api", "--auth-token", token],
                                 cwd=ROOT, env=environment, stdout=output("rasa"), stderr=subprocess.STDOUT)

@@ -254,3 +254,35 @@ def test_every_message_of_a_long_conversation_gets_a_reply(assistant):
     chat = Chat(assistant.rasa_url)
     for question, *_ in QUESTIONS[:12]:
         assert chat.text(question), question
+
+
+def test_rasa_cli_validates_action_responses_like_jsonschema():
+    """nlu/rasa_cli.py's cached `validate` accepts and refuses exactly what jsonschema's does, with the same
+    error, for the schema Rasa checks every action server response against."""
+    script = """
+import jsonschema
+from rasa.core.actions.action import RemoteAction
+from nlu import rasa_cli
+schema = RemoteAction.action_response_format_spec()
+good = {"events": [{"event": "slot", "name": "x", "value": [1]}], "responses": [{"text": "Xin chào"}]}
+bad = [{"events": [{"event": "slot", "name": "x", "value": 1, "timestamp": "hôm qua"}]},
+       {"events": "không phải danh sách"}, {"responses": [1]}]
+rasa_cli.validate(good, schema)
+for instance in bad:
+    errors = []
+    for check in (jsonschema.validate, rasa_cli.validate):
+        try:
+            check(instance, schema)
+            errors.append(None)
+        except jsonschema.ValidationError as error:
+            errors.append((error.message, list(error.path)))
+    assert errors[0] is not None and errors[0] == errors[1], errors
+rasa_cli.install()
+assert jsonschema.validate is rasa_cli.validate
+assert RemoteAction("action_x", None)._validate_action_result(good)
+print("ok", rasa_cli._validator.cache_info().currsize)
+"""
+    result = subprocess.run([str(RASA.parent / "python"), "-c", script], cwd=ROOT, env=rasa_env(),
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.split() == ["ok", "1"]

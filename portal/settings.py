@@ -1,0 +1,42 @@
+"""Settings of the web portal (environment or an optional `.env` in the working directory)."""
+
+from __future__ import annotations
+
+import secrets
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class PortalSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    portal_host: str = "127.0.0.1"  # PORTAL_HOST: where the portal listens
+    portal_port: int = 8080  # PORTAL_PORT
+    # RASA_URL: the Rasa server (its REST channel). Unset: http://{RASA_HOST}:{RASA_PORT}, as `make` exports them.
+    rasa_url: str = ""
+    rasa_host: str = "127.0.0.1"  # RASA_HOST
+    rasa_port: int = 5005  # RASA_PORT
+    # PORTAL_RASA_TIMEOUT: seconds one answer may take before the user is told the system is busy (503).
+    portal_rasa_timeout: float = Field(20.0, gt=0)
+    # PORTAL_RATE_PER_MINUTE / PORTAL_RATE_BURST: each client IP's token bucket for questions, voice uploads and
+    # speech streams (refilled at this rate, holding at most `burst` requests); beyond it: 429.
+    portal_rate_per_minute: float = Field(30.0, gt=0)
+    portal_rate_burst: int = Field(10, ge=1)
+    # PORTAL_COOKIE_SECRET: signs the session cookie (one Rasa conversation per browser). Unset: a random one per
+    # start (conversations then restart with the portal).
+    portal_cookie_secret: SecretStr = Field(default_factory=lambda: SecretStr(secrets.token_urlsafe(32)))
+    # PORTAL_COOKIE_SECURE: send the cookie over HTTPS only (set it when the portal is served behind HTTPS).
+    portal_cookie_secure: bool = False
+    # PORTAL_MAX_MESSAGE_CHARS: the longest question accepted.
+    portal_max_message_chars: int = Field(1000, ge=1)
+    # PORTAL_FORWARDED_ALLOW_IPS: proxies whose X-Forwarded-For names the client (comma-separated; for the rate
+    # limit behind a reverse proxy).
+    portal_forwarded_allow_ips: str = "127.0.0.1,::1"
+
+    @model_validator(mode="after")
+    def _default_rasa_url(self) -> "PortalSettings":
+        if not self.rasa_url:
+            self.rasa_url = f"http://{self.rasa_host}:{self.rasa_port}"
+        self.rasa_url = self.rasa_url.rstrip("/")
+        return self
