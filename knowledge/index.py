@@ -120,7 +120,8 @@ class KnowledgeIndex:
     @property
     def embedder(self) -> Embedder:
         if self._embedder is None:
-            self._embedder = get_embedder(self.settings.embedding_model, self.settings.threads)
+            self._embedder = get_embedder(self.settings.embedding_model, self.settings.threads,
+                                          self.settings.query_backend, self.settings.onnx_dir)
         return self._embedder
 
     def quote(self, doc_id: str, start: int, end: int) -> str:
@@ -186,7 +187,8 @@ def _embed_reusing(texts: list[str], vectors: dict[str, np.ndarray], settings: K
     """Embeddings of texts, taking known ones from `vectors`; returns the matrix and how many were new."""
     keys = [sha256_text(text) for text in texts]
     missing = sorted({i for i, key in enumerate(keys) if key not in vectors})
-    embedder = get_embedder(settings.embedding_model, settings.threads) if missing or not vectors else None
+    embedder = get_embedder(settings.embedding_model, settings.threads, settings.query_backend,
+                             settings.onnx_dir) if missing or not vectors else None
     dimension = embedder.dimension if embedder is not None else len(next(iter(vectors.values())))
     matrix = np.zeros((len(texts), dimension), np.float32)
     for i, key in enumerate(keys):

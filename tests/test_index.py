@@ -439,6 +439,39 @@ def test_index_without_chunks_builds_and_searches_empty(tmp_path, settings, docu
 
 
 # ---------------------------------------------------------------------------------------------
+# Query embeddings: ONNX Runtime on the exported model gives PyTorch's vectors
+
+
+@pytest.mark.parametrize("question", [
+    "Mục tiêu năm 2025 về tỷ lệ công chức đạt bậc 4 ngoại ngữ?",
+    "Ai là người liên hệ của Sở Nội vụ?",
+    "kinh phí",
+    "Điều " * 600,  # longer than the model's 512 tokens: truncated the same way
+])
+def test_onnx_query_vectors_match_pytorch(kb, question) -> None:
+    embedder = kb.embedder
+    assert embedder.query_backend == "onnx"
+    onnx, torch = embedder.query(question), embedder.query_torch(question)
+    assert onnx.dtype == torch.dtype == np.float32 and onnx.shape == torch.shape == (384,)
+    assert float(onnx @ torch) > 0.9999
+    assert abs(float(np.linalg.norm(onnx)) - 1.0) < 1e-5
+
+
+def test_onnx_export_is_cached_and_the_torch_backend_still_works(settings, tmp_path) -> None:
+    from knowledge.embed import Embedder
+
+    exported = Embedder(settings.embedding_model, settings.threads, "onnx", tmp_path / "onnx")
+    files = list((tmp_path / "onnx").rglob("*"))
+    assert [f.name for f in files if f.is_file()] == ["model.onnx"]  # no partial file left behind
+    torch_only = Embedder(settings.embedding_model, settings.threads, "torch")
+    assert torch_only.query_backend == "torch"
+    question = "đối tượng không áp dụng"
+    assert float(exported.query(question) @ torch_only.query(question)) > 0.9999
+    with pytest.raises(EmbeddingModelError, match="query_backend"):
+        Embedder(settings.embedding_model, settings.threads, "gpu")
+
+
+# ---------------------------------------------------------------------------------------------
 # A missing embedding model
 
 
