@@ -75,13 +75,22 @@ index: setup
 lookups: index
 	$(PY) -m actions.lookups
 
+# Speech: the index's vocabulary as the word list (var/speech-words.txt, the default SPEECH_WORDS_FILE) and the
+# Vietnamese Vosk model, downloaded once into var/models/ and verified by git blob ids (needs the internet).
+.PHONY: models speech-words bench-speech
+speech-words: index
+	$(PY) -m knowledge vocabulary > var/speech-words.txt.tmp && mv var/speech-words.txt.tmp var/speech-words.txt
+
+models: speech-words
+	$(PY) -m speech download-model
+
 # Rasa fingerprints data and config: an unchanged project reuses the last model in models/.
 train: setup lookups
 	$(RASA) train --data nlu --config config.yml --domain domain.yml --out models --quiet
 	@ls -t models/*.tar.gz | tail -n +3 | xargs -r rm --  # keep the last two models
 
 # The action server and the Rasa server under supervisord (restarts what dies; Ctrl-C stops all).
-run: train
+run: train speech-words
 	@mkdir -p var/log
 	$(VENV)/bin/supervisord -c supervisord.conf
 
@@ -92,10 +101,10 @@ shell: train
 	$(RASA_VENV)/bin/python -m nlu.rasa_cli shell --model models --endpoints endpoints.yml
 
 test: train
-	$(VENV)/bin/ruff check knowledge actions nlu bench tests
+	$(VENV)/bin/ruff check knowledge actions nlu speech portal bot bench tests
 	$(PY) -m pytest -q
 
-bench: bench-own bench-alqac bench-latency bench-rest
+bench: bench-own bench-alqac bench-latency bench-rest bench-speech
 
 bench-own: setup
 	$(PY) bench/own_questions.py
@@ -108,6 +117,9 @@ bench-latency: setup
 
 bench-rest: train
 	$(PY) bench/rest_load.py
+
+bench-speech: setup
+	$(PY) bench/speech.py
 
 clean:
 	rm -rf var/ models/ .pytest_cache

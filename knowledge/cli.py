@@ -227,6 +227,22 @@ def check(
 
 
 @app.command()
+def vocabulary(
+    index: IndexOption = None,
+    min_count: Annotated[int, typer.Option("--min-count", min=1, help="Số lần xuất hiện tối thiểu của cụm từ.")] = 3,
+) -> None:
+    """In từ vựng của các văn bản đã lập chỉ mục (âm tiết, rồi các cụm từ thường gặp), mỗi dòng một mục:
+    danh sách từ cho nhận dạng giọng nói (SPEECH_WORDS_FILE)."""
+    from .vocabulary import index_vocabulary
+
+    try:
+        lines = index_vocabulary(index, min_phrase_count=min_count)
+    except IndexLoadError as exc:
+        _fail(str(exc))
+    typer.echo("\n".join(lines))
+
+
+@app.command()
 def repl(index: IndexOption = None) -> None:
     """Hỏi đáp tương tác trong terminal (Ctrl-D để thoát)."""
     from .answer import answer

@@ -26,7 +26,11 @@ def _compose(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
-def _tone_target(bare: str) -> int | None:
+# The pairs whose tone the modern style puts on the second vowel when nothing follows (hoà, hoè, thuỷ).
+MODERN_PAIRS = {"oa", "oe", "uy"}
+
+
+def _tone_target(bare: str, modern: bool = False) -> int | None:
     """Index of the letter of a tone-free, lower-case syllable that should carry the tone, or None when the
     word does not look like one Vietnamese syllable (then it is left as written)."""
     if set(bare) & set("fjwz"):
@@ -44,27 +48,32 @@ def _tone_target(bare: str) -> int | None:
     if len(nucleus) == 1:
         return nucleus[0]
     if nucleus[-1] < len(bare) - 1:
-        return nucleus[-1]  # a final consonant follows: hoàn, tuyến, khuỷu has none
-    return nucleus[1] if len(nucleus) == 3 else nucleus[0]  # ngoài, khuya; hòa, thủy, mùa
+        return nucleus[-1]  # a final consonant follows: hoàn, huỳnh
+    if len(nucleus) == 3:
+        return nucleus[1]  # ngoài, khuya
+    if modern and bare[nucleus[0]:nucleus[1] + 1] in MODERN_PAIRS:
+        return nucleus[1]  # hoà, thuỷ
+    return nucleus[0]  # hòa, thủy, mùa, tài
 
 
 @lru_cache(maxsize=50_000)
-def place_tone(word: str) -> str:
-    """One syllable with its tone mark where the classic style puts it: hoà → hòa, thuỷ → thủy, quá stays."""
+def place_tone(word: str, modern: bool = False) -> str:
+    """One syllable with its tone mark where the classic style puts it (hoà → hòa, thuỷ → thủy, quá stays),
+    or the modern style with modern=True (hòa → hoà)."""
     decomposed = unicodedata.normalize("NFD", word)
     tones = [ch for ch in decomposed if ch in TONE_MARKS]
     if len(tones) != 1:
         return _compose(word)
     bare = _compose("".join(ch for ch in decomposed if ch not in TONE_MARKS))
-    target = _tone_target(bare.lower())
+    target = _tone_target(bare.lower(), modern)
     if target is None:
         return _compose(word)
     return _compose(bare[:target] + _compose(bare[target] + tones[0]) + bare[target + 1:])
 
 
-def fix_tone_marks(text: str) -> str:
-    """NFC and the classic tone placement for every word of a text."""
-    return _WORD.sub(lambda m: place_tone(m.group(0)), _compose(text))
+def fix_tone_marks(text: str, modern: bool = False) -> str:
+    """NFC and one tone placement (classic, or modern with modern=True) for every word of a text."""
+    return _WORD.sub(lambda m: place_tone(m.group(0), modern), _compose(text))
 
 
 def normalize_transcript(text: str) -> str:
