@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -17,7 +18,7 @@ class RasaUnavailable(Exception):
 class RasaClient:
     def __init__(self, base_url: str, timeout: float) -> None:
         self.base_url = base_url
-        # One timeout bounds every phase: a slow or hung Rasa becomes "busy" within `timeout` seconds.
+        self.timeout = timeout
         self.http = httpx.AsyncClient(timeout=httpx.Timeout(timeout), limits=httpx.Limits(max_connections=50))
 
     async def close(self) -> None:
@@ -27,11 +28,14 @@ class RasaClient:
         """The replies to `message` from the conversation `sender`, merged (see `merge_replies`)."""
         url = f"{self.base_url}/webhooks/rest/webhook"
         try:
-            response = await self.http.post(url, json={"sender": sender, "message": message})
+            # httpx's timeout is per phase (connect, write, read); this bounds the whole exchange: a slow or hung
+            # Rasa becomes "busy" within `timeout` seconds.
+            async with asyncio.timeout(self.timeout):
+                response = await self.http.post(url, json={"sender": sender, "message": message})
             response.raise_for_status()
             replies = response.json()
-        except httpx.TimeoutException:
-            log.error("Rasa did not answer within %.0f s (%s)", self.http.timeout.read or 0, url)
+        except (httpx.TimeoutException, TimeoutError):
+            log.error("Rasa did not answer within %g s (%s)", self.timeout, url)
             raise RasaUnavailable from None
         except (httpx.HTTPError, ValueError) as exc:
             log.error("Rasa failed (%s): %s: %s", url, type(exc).__name__, exc)
