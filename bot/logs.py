@@ -45,3 +45,11 @@ def configure_logging(level: str | int = "INFO", secrets: list[str] | None = Non
     for name in QUIET:
         logging.getLogger(name).setLevel(logging.WARNING)
     return handler
+
+
+def redact_also(secret: str) -> None:
+    """Add a secret made at run time (the webhook's) to what every configured handler redacts."""
+    for handler in logging.getLogger().handlers:
+        if isinstance(handler.formatter, RedactingFormatter):
+            handler.formatter.secrets = sorted({*handler.formatter.secrets, secret, quote(secret, safe="")},
+                                               key=len, reverse=True)
