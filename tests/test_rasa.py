@@ -256,9 +256,9 @@ def test_every_message_of_a_long_conversation_gets_a_reply(assistant):
         assert chat.text(question), question
 
 
-def test_rasa_cli_validates_action_responses_like_jsonschema():
+def test_rasa_cli_validates_action_responses_and_finds_events_like_rasa():
     """nlu/rasa_cli.py's cached `validate` accepts and refuses exactly what jsonschema's does, with the same
-    error, for the schema Rasa checks every action server response against."""
+    error, for the schema Rasa checks every action server response against; events resolve as in Rasa."""
     script = """
 import jsonschema
 from rasa.core.actions.action import RemoteAction
@@ -280,6 +280,15 @@ for instance in bad:
 rasa_cli.install()
 assert jsonschema.validate is rasa_cli.validate
 assert RemoteAction("action_x", None)._validate_action_result(good)
+from rasa.shared.core.events import ActionExecuted, Event, SlotSet, UserUttered
+for name, cls in (("slot", SlotSet), ("user", UserUttered), ("action", ActionExecuted), ("slot", SlotSet)):
+    assert Event.resolve_by_type(name) is cls
+assert Event.resolve_by_type("topic") is None and Event.resolve_by_type("nope", SlotSet) is SlotSet
+try:
+    Event.resolve_by_type("nope")
+    raise AssertionError("an unknown event name must raise")
+except ValueError:
+    pass
 print("ok", rasa_cli._validator.cache_info().currsize)
 """
     result = subprocess.run([str(RASA.parent / "python"), "-c", script], cwd=ROOT, env=rasa_env(),
