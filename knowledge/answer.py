@@ -452,6 +452,17 @@ def _names_other_document(index: KnowledgeIndex, q: str, doc_ids: list[str]) -> 
 CONTACT_FLOOR = 0.25
 
 
+# What remains of "Liên hệ với ai?", "cho mình xin số điện thoại liên hệ" once the contact cue is gone: a
+# question about contacts in general (the greeting's button), not about someone the documents do not name.
+GENERIC_WORDS = set("""cho toi minh em anh chi xin hoi voi ai la gi nao can de duoc nguoi so cua o dau muon biet
+the thi ve va hay ad oi a nhe a day co khong dau moi can bo chuyen vien phu trach gap ban bo""".split())
+
+
+def _asks_contacts_in_general(q: str) -> bool:
+    cue = dict(KIND_CUES)["contact"]
+    return not (set(cue.sub(" ", q).split()) - GENERIC_WORDS)
+
+
 def _names_contact(index: KnowledgeIndex, q: str, docs: list[str]) -> bool:
     """The question names a contact person of the document (by given name: "chị Huyền")."""
     words = set(q.split())
@@ -506,6 +517,11 @@ def answer(index: KnowledgeIndex, question: str, use_dense: bool = True) -> Answ
     threshold = index.settings.confidence_threshold
     contact_asked = kind == "contact" and (_names_contact(index, q, docs) or (
         confidence >= CONTACT_FLOOR and bool(_in_hits(_facts_of(index, "contact", docs), hits, depth=3))))
+    if kind == "contact" and not mentioned and _asks_contacts_in_general(q):
+        # every document that names a contact, the best-matching first
+        docs = [d for d in docs if _facts_of(index, "contact", [d])] + [
+            d for d in index.documents if d not in docs and _facts_of(index, "contact", [d])]
+        contact_asked = bool(docs)
     # Naming the document, its contact person, an agency with duties in it, or a year or level its targets
     # have is evidence enough.
     confident = (confidence >= threshold or bool(mentioned) or contact_asked

@@ -13,6 +13,8 @@ from knowledge.answer import answer
 from knowledge.model import PATH_SEPARATOR
 from knowledge.text import strip_diacritics
 
+from conftest import DOC_642
+
 
 def fold(text: str) -> str:
     return strip_diacritics(text).lower()
@@ -46,6 +48,20 @@ def test_fact_answers(kb, question: str, expected: list[str], kind: str, typed: 
     for fact in expected:
         assert fold(fact) in fold(result.answer), (fact, result.answer)
     assert result.citations
+
+
+@pytest.mark.parametrize("question", ["Liên hệ với ai?", "lien he voi ai", "Cho mình xin số điện thoại liên hệ ạ",
+                                      "Người liên hệ là ai?"])
+def test_contacts_in_general_name_every_documented_contact(kb, question: str) -> None:
+    """The greeting's "Liên hệ với ai?" names no document: every contact the documents give, cited."""
+    result = answer(kb, question)
+    assert result.answered and result.kind == "contact"
+    assert "Trịnh Thị Thu Huyền" in result.answer and "0977851323" in result.answer
+    assert result.citations and result.citations[0].doc_id == DOC_642
+
+
+def test_a_contact_the_documents_do_not_give_is_not_answered(kb) -> None:
+    assert not answer(kb, "Số điện thoại của công an phường?").answered
 
 
 def test_citations_are_exact_quotes_with_section_paths(kb) -> None:
