@@ -51,6 +51,10 @@ setup: system $(STAMP) $(RASA_STAMP)
 # Debian packages the tests and tools use: espeak-ng and sox make test speech, chromium runs the portal's
 # browser tests. Installed only when one is missing (apt-get as root, else through sudo).
 SYSTEM_PACKAGES := espeak-ng sox chromium fonts-noto-color-emoji
+# PostgreSQL's server programs (initdb, pg_ctl): the tracker store's tests start a real server; any version will do.
+ifeq ($(wildcard /usr/lib/postgresql/*/bin/initdb),)
+SYSTEM_PACKAGES += postgresql
+endif
 system:
 	@missing="$$(for p in $(SYSTEM_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done)"; \
 	if [ -n "$$missing" ]; then \
@@ -77,7 +81,7 @@ lookups: index
 
 # Speech: the index's vocabulary as the word list (var/speech-words.txt, the default SPEECH_WORDS_FILE) and the
 # Vietnamese Vosk model, downloaded once into var/models/ and verified by git blob ids (needs the internet).
-.PHONY: models speech-words bench-speech
+.PHONY: models speech-words bench-speech bench-voice
 speech-words: index
 	$(PY) -m knowledge vocabulary > var/speech-words.txt.tmp && mv var/speech-words.txt.tmp var/speech-words.txt
 
@@ -104,7 +108,7 @@ test: train
 	$(VENV)/bin/ruff check knowledge actions nlu speech portal bot bench tests
 	$(PY) -m pytest -q
 
-bench: bench-own bench-alqac bench-latency bench-rest bench-speech
+bench: bench-own bench-alqac bench-latency bench-rest bench-speech bench-voice
 
 bench-own: setup
 	$(PY) bench/own_questions.py
@@ -120,6 +124,21 @@ bench-rest: train
 
 bench-speech: setup
 	$(PY) bench/speech.py
+
+bench-voice: train speech-words
+	$(PY) bench/voice_answer.py
+
+# Conversations idle longer than CONVERSATION_RETENTION_DAYS are deleted from TRACKER_STORE_URL (the Rasa server of
+# `make run` also does it at start and then hourly); this does it now.
+.PHONY: retention
+retention: setup
+	$(PY) -m nlu.conversations purge
+
+# For HR: questions answered with low confidence, not answered or given a 👎, grouped by similar question, from
+# TRACKER_STORE_URL, as var/report/report.html and report.csv (REPORT_ARGS="--since 2026-01-01" to narrow it).
+.PHONY: report
+report: setup
+	$(PY) -m nlu.report $(REPORT_ARGS)
 
 clean:
 	rm -rf var/ models/ .pytest_cache
