@@ -47,7 +47,8 @@ from .text import collapse_whitespace, normalize, replace_abbreviations, strip_d
 
 __all__ = ["ROLES", "TIERS", "STATUSES", "Person", "TargetMatch", "DocumentCheck", "CheckResult", "parse_person",
            "check_person", "normalise_role", "normalise_tier", "normalise_leader", "normalise_age",
-           "normalise_text", "form_answer", "person_from_form"]
+           "normalise_text", "form_answer", "person_from_form", "person_from_input", "PersonInputError",
+           "INPUT_FIELDS", "INPUT_TITLES", "STATUS_LABELS", "FIELD_LABELS"]
 
 ROLES = ("cán bộ", "công chức", "viên chức")
 TIERS = ("trung ương", "tỉnh", "huyện", "xã")
@@ -310,6 +311,80 @@ def person_from_form(values: dict) -> Person:
                   workplace=described.workplace,
                   job=described.job or (special if special and special != NONE_OF_THESE and not described.workplace
                                         else None))
+
+
+# ---------------------------------------------------------------------------------------------
+# person_from_input: the one reading of a person given as a description and/or fields (CLI, API, web form)
+# ---------------------------------------------------------------------------------------------
+
+MAX_DESCRIPTION_CHARS = 1000
+MAX_FIELD_CHARS = 300
+INPUT_FIELDS = ("description", "role", "tier", "leader", "age", "workplace", "job")
+# How a person-facing adapter (web form, JSON API) names each input.
+INPUT_TITLES = {"description": "Mô tả", "role": "Vai trò", "tier": "Cấp công tác",
+                "leader": "Giữ chức vụ lãnh đạo, quản lý", "age": "Tuổi", "workplace": "Nơi công tác",
+                "job": "Công việc, vị trí việc làm"}
+INPUT_HINTS = {"description": f"nhập tối đa {MAX_DESCRIPTION_CHARS} ký tự",
+               "role": f"chọn một trong: {', '.join(ROLES)}", "tier": f"chọn một trong: {', '.join(TIERS)}",
+               "leader": "trả lời có hoặc không", "age": f"nhập số tuổi từ {MIN_AGE} đến {MAX_AGE}",
+               "workplace": f"không được để trống, tối đa {MAX_FIELD_CHARS} ký tự",
+               "job": f"không được để trống, tối đa {MAX_FIELD_CHARS} ký tự"}
+NOTHING_GIVEN = ("Hãy mô tả người cần kiểm tra (ví dụ: \"công chức cấp xã, 35 tuổi, trưởng phòng\") hoặc chọn "
+                 "vai trò, cấp công tác, chức vụ, tuổi, nơi công tác, công việc.")
+
+
+class PersonInputError(ValueError):
+    """One input cannot be read (`field`, the value given, a Vietnamese hint), or nothing at all was given
+    (`field` None). Each adapter words it for its medium (a CLI flag, a form label)."""
+
+    def __init__(self, field: str | None, value: Any = None, hint: str = "") -> None:
+        self.field, self.value, self.hint = field, value, hint
+        super().__init__(self.message())
+
+    def message(self, name: str | None = None) -> str:
+        """'Vai trò 'bác sĩ' không hợp lệ; chọn một trong: …' (`name` replaces the field's title)."""
+        if self.field is None:
+            return NOTHING_GIVEN
+        shown = str(self.value)
+        shown = shown if len(shown) <= 60 else shown[:57] + "…"
+        return f"{name or INPUT_TITLES[self.field]} '{shown}' không hợp lệ; {self.hint}."
+
+
+def _read_input(name: str, value: Any) -> Any:
+    """One input normalised, or PersonInputError."""
+    if name == "leader" and isinstance(value, bool):
+        return value
+    if name == "age" and isinstance(value, int) and not isinstance(value, bool):
+        read = normalise_age(value)
+    elif not isinstance(value, str):
+        raise PersonInputError(name, value, INPUT_HINTS[name])
+    elif len(value) > (MAX_DESCRIPTION_CHARS if name == "description" else MAX_FIELD_CHARS):
+        raise PersonInputError(name, value, INPUT_HINTS[name])
+    else:
+        read = {"role": normalise_role, "tier": normalise_tier, "leader": normalise_leader, "age": normalise_age,
+                "workplace": normalise_text, "job": normalise_text, "description": normalise_text}[name](value)
+    if read is None:
+        raise PersonInputError(name, value, INPUT_HINTS[name])
+    return read
+
+
+def person_from_input(description: Any = None, **fields: Any) -> Person:
+    """The person a free-text description and/or fields describe; every field given overrides the description.
+    Fields: role, tier, leader (bool or 'có'/'không'), age (int or '35'), workplace, job; None = not given.
+    Raises PersonInputError for a value that cannot be read, and when nothing about the person was given."""
+    unknown = set(fields) - set(INPUT_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown person fields: {sorted(unknown)}")
+    person = Person()
+    if description is not None:
+        text = _read_input("description", description) if not (isinstance(description, str)
+                                                                and not description.strip()) else None
+        person = parse_person(text) if text else Person()
+    overrides = {name: _read_input(name, value) for name, value in fields.items() if value is not None}
+    person = replace(person, **overrides)
+    if person == Person():
+        raise PersonInputError(None)
+    return person
 
 
 # ---------------------------------------------------------------------------------------------

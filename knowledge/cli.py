@@ -45,6 +45,16 @@ def _load(index_dir: Optional[Path]):
         _fail(str(exc))
 
 
+def _load_facts(index_dir: Optional[Path]):
+    """The live index's documents and facts only (no embedding model): enough for `check` and `targets`."""
+    from .factbase import load_facts
+
+    try:
+        return load_facts(index_dir)
+    except IndexLoadError as exc:
+        _fail(str(exc))
+
+
 def _dump(data: dict) -> str:
     return json.dumps(data, ensure_ascii=False)
 
@@ -180,28 +190,16 @@ def facts(
 def _person(description: Optional[str], role: Optional[str], tier: Optional[str], leader: Optional[bool],
             age: Optional[str], workplace: Optional[str], job: Optional[str]):
     """The person described, with every given option overriding the description; bad values are one line."""
-    from dataclasses import replace
+    from .check import PersonInputError, person_from_input
 
-    from .check import (MAX_AGE, MIN_AGE, ROLES, TIERS, Person, normalise_age, normalise_role, normalise_text,
-                        normalise_tier, parse_person)
-
-    person = parse_person(description) if description else Person()
-    given = {"role": (role, normalise_role, f"chọn một trong: {', '.join(ROLES)}"),
-             "tier": (tier, normalise_tier, f"chọn một trong: {', '.join(TIERS)}"),
-             "age": (age, normalise_age, f"nhập số tuổi từ {MIN_AGE} đến {MAX_AGE}"),
-             "workplace": (workplace, normalise_text, "không được để trống"),
-             "job": (job, normalise_text, "không được để trống")}
-    overrides: dict = {} if leader is None else {"leader": leader}
-    for name, (value, normalise, hint) in given.items():
-        if value is not None:
-            overrides[name] = normalise(value)
-            if overrides[name] is None:
-                _fail(f"--{name} '{value}' không hợp lệ; {hint}.", 2)
-    person = replace(person, **overrides)
-    if person == Person():
-        _fail("hãy mô tả người cần kiểm tra (ví dụ: \"công chức cấp xã, 35 tuổi, trưởng phòng\") "
-              "hoặc dùng --role, --tier, --leader, --age, --workplace, --job.", 2)
-    return person
+    try:
+        return person_from_input(description, role=role, tier=tier, leader=leader, age=age, workplace=workplace,
+                                 job=job)
+    except PersonInputError as exc:
+        if exc.field is None:
+            _fail("hãy mô tả người cần kiểm tra (ví dụ: \"công chức cấp xã, 35 tuổi, trưởng phòng\") "
+                  "hoặc dùng --role, --tier, --leader, --age, --workplace, --job.", 2)
+        _fail(exc.message("mô tả" if exc.field == "description" else f"--{exc.field}"), 2)
 
 
 @app.command()
@@ -222,8 +220,40 @@ def check(
     from .check import check_person
 
     person = _person(description, role, tier, leader, age, workplace, job)
-    result = check_person(_load(index), person)
+    result = check_person(_load_facts(index), person)
     typer.echo(_dump(result.to_dict()) if as_json else result.text)
+
+
+@app.command()
+def targets(
+    csv_file: Annotated[Optional[Path], typer.Option("--csv", help="Ghi bảng ra tệp CSV (UTF-8, mở được bằng Excel); "
+                                                                  "'-' để in ra màn hình.")] = None,
+    xlsx_file: Annotated[Optional[Path], typer.Option("--xlsx", help="Ghi bảng ra tệp Excel (.xlsx).")] = None,
+    index: IndexOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Bảng chỉ tiêu của mọi văn bản: nhóm đối tượng, lĩnh vực, trình độ, tỷ lệ theo từng năm, điều kiện, trích dẫn."""
+    from .targets import csv_bytes, target_table, write_xlsx
+
+    table = target_table(_load_facts(index))
+    written = []
+    try:
+        if csv_file is not None and str(csv_file) != "-":
+            csv_file.write_bytes(csv_bytes(table))
+            written.append(str(csv_file))
+        if xlsx_file is not None:
+            write_xlsx(table, xlsx_file)
+            written.append(str(xlsx_file))
+    except OSError as exc:
+        _fail(f"không ghi được tệp {exc.filename or ''}: {exc.strerror or exc}")
+    if csv_file is not None and str(csv_file) == "-":
+        typer.echo(csv_bytes(table).decode("utf-8-sig"), nl=False)  # no byte-order mark on a terminal or pipe
+    elif as_json:
+        typer.echo(_dump(table.to_dict()))
+    elif written:
+        typer.echo(f"Đã ghi {len(table.rows)} dòng chỉ tiêu ({len(table.years)} năm) vào: {', '.join(written)}")
+    else:
+        typer.echo(table.to_text())
 
 
 @app.command()
