@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -23,9 +24,17 @@ INTENT_KINDS = {
 }
 # Messages that are questions, not form answers: they fill no slot of the person (Rasa then lets the rules
 # answer them and the form asks again).
-QUESTION_INTENTS = {*INTENT_KINDS, "follow_up", "out_of_scope", "nlu_fallback"} - {"check_my_eligibility"}
+QUESTION_INTENTS = {*INTENT_KINDS, "follow_up", "out_of_scope", "nlu_fallback", "feedback"} - {"check_my_eligibility"}
 PERSON_SLOTS = ["person_role", "person_tier", "person_leader", "person_age", "person_special"]
 MAX_CITATIONS = 2
+FEEDBACK_THANKS = "Cảm ơn bạn đã góp ý."
+FEEDBACK_ASK_COMMENT = "Nếu được, bạn hãy viết một góp ý ngắn: câu trả lời sai hay thiếu ở đâu?"
+RATINGS = {"up", "down"}
+
+
+def answer_id() -> str:
+    """Names one answer, so that 👍 / 👎 on it can be traced back to the question (nlu/report.py)."""
+    return uuid.uuid4().hex
 
 
 def render(dispatcher: CollectingDispatcher, result: Answer, buttons: list[str]) -> None:
@@ -34,7 +43,7 @@ def render(dispatcher: CollectingDispatcher, result: Answer, buttons: list[str])
                for c in result.citations[:MAX_CITATIONS]]
     text = result.answer + ("\n\nNguồn:\n" + "\n".join(sources) if sources else "")
     dispatcher.utter_message(text=text, buttons=[{"title": b, "payload": b} for b in buttons],
-                             json_message=result.to_dict())
+                             json_message={**result.to_dict(), "answer_id": answer_id()})
 
 
 class ActionAnswerQuestion(Action):
@@ -89,7 +98,10 @@ class ValidateEligibilityForm(FormValidationAction):
         message = tracker.latest_message or {}
         text = message.get("text") or ""
         requested = tracker.get_slot("requested_slot") == slot
-        if not requested and (message.get("intent") or {}).get("name") in QUESTION_INTENTS:
+        intent = (message.get("intent") or {}).get("name")
+        if intent == "feedback":
+            return {}  # 👍 / 👎 on an earlier answer says nothing about the person, even when a slot is asked
+        if not requested and intent in QUESTION_INTENTS:
             return {}  # "Sở Tài chính làm gì?" says nothing about the person
         value = check.form_answer(slot.removeprefix("person_"), text, requested)
         return {slot: value} if value is not None else {}
@@ -119,7 +131,37 @@ class ActionCheckEligibility(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         person = check.person_from_form({slot.removeprefix("person_"): tracker.get_slot(slot) for slot in PERSON_SLOTS})
         result = await off_loop(check.check_person, knowledge_index(), person)
-        dispatcher.utter_message(text=result.text, json_message=result.to_dict(),
+        dispatcher.utter_message(text=result.text, json_message={**result.to_dict(), "answer_id": answer_id()},
                                  buttons=[{"title": "Kiểm tra cho người khác", "payload": "Kiểm tra giúp tôi có thuộc đối tượng không"},
                                           {"title": "Liên hệ người phụ trách", "payload": "Tôi muốn gặp người phụ trách"}])
         return [SlotSet(slot, None) for slot in PERSON_SLOTS]
+
+
+def _entity(message: dict[str, Any], name: str) -> str:
+    """The first value of entity `name` as clean text ("" when absent or not text: `/feedback{…}` is typed by
+    anyone)."""
+    for entity in message.get("entities") or []:
+        if isinstance(entity, dict) and entity.get("entity") == name and isinstance(entity.get("value"), (str, int)):
+            return " ".join(str(entity["value"]).split())
+    return ""
+
+
+class ActionRecordFeedback(Action):
+    """👍 / 👎 on an answer, perhaps with a short comment. The feedback itself is the user event in the tracker store
+    (intent `feedback`, entities rating, answer_id, comment), which the report reads; this action only thanks the
+    user, invites a comment after a 👎 without one, and leaves every slot (the follow-up context) as it was."""
+
+    def name(self) -> str:
+        return "action_record_feedback"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        message = tracker.latest_message or {}
+        rating = _entity(message, "rating").lower()
+        rating = rating if rating in RATINGS else ""
+        comment = _entity(message, "comment")
+        invite = rating == "down" and not comment
+        text = FEEDBACK_THANKS + (" " + FEEDBACK_ASK_COMMENT if invite else "")
+        dispatcher.utter_message(text=text, json_message={
+            "kind": "feedback", "rating": rating or None, "answer_id": _entity(message, "answer_id")[:64] or None,
+            "comment_invited": invite})
+        return []

@@ -9,6 +9,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -31,6 +32,7 @@ class Servers:
     rasa: subprocess.Popen
     actions: subprocess.Popen
     started_in: dict[str, float]  # seconds until each answered
+    tracker_store_url: str = ""  # where this Rasa server keeps its conversations (SQLAlchemy URL)
 
 
 def free_port() -> int:
@@ -70,15 +72,48 @@ def _stop(process: subprocess.Popen) -> None:
         process.wait()
 
 
+def rasa_command(model: Path, port: int, token: str) -> list[str]:
+    return [*RASA_SERVER, "run", "--model", str(model), "--endpoints", "endpoints.yml", "--credentials",
+            "credentials.yml", "--interface", "127.0.0.1", "--port", str(port), "--enable-api", "--auth-token", token]
+
+
+@contextmanager
+def running_rasa(action_url: str, model: Path | None = None, log: Path | None = None, timeout: float = 300,
+                 **env: str) -> Iterator[tuple[str, str, subprocess.Popen]]:
+    """One more Rasa server (url, token, process) using an action server that already runs at `action_url`, e.g.
+    on another tracker store (TRACKER_STORE_URL in `env`, required: this never defaults to var/tracker.db)."""
+    if not env.get("TRACKER_STORE_URL"):
+        raise ValueError("running_rasa needs TRACKER_STORE_URL")
+    model = model or latest_model()
+    port, token = free_port(), "local-" + os.urandom(8).hex()
+    environment = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "PYTHONPATH": str(ROOT),
+                   "ACTION_SERVER_PORT": str(int(action_url.rstrip("/").rsplit(":", 1)[1])), **env}
+    with ExitStack() as stack:
+        output = stack.enter_context(log.open("w")) if log is not None else subprocess.DEVNULL
+        rasa = subprocess.Popen(rasa_command(model, port, token), cwd=ROOT, env=environment, stdout=output,
+                                stderr=subprocess.STDOUT)
+        stack.callback(_stop, rasa)
+        url = f"http://127.0.0.1:{port}"
+        wait_until_up(f"{url}/", rasa, timeout)
+        yield url, token, rasa
+
+
 @contextmanager
 def running_servers(model: Path | None = None, logs: Path | None = None, timeout: float = 300,
                     **env: str) -> Iterator[Servers]:
-    """Both servers with the given model and extra environment (e.g. CCVC_INDEX_DIR); stopped on exit."""
+    """Both servers with the given model and extra environment (e.g. CCVC_INDEX_DIR); stopped on exit.
+
+    Conversations go to TRACKER_STORE_URL when `env` gives one, else to a SQLite file in a temporary folder
+    (removed on exit): tests and benchmarks never write into var/tracker.db or a production database."""
     model = model or latest_model()
     action_port, rasa_port, token = free_port(), free_port(), "local-" + os.urandom(8).hex()
     environment = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "PYTHONPATH": str(ROOT),
                    "ACTION_SERVER_HOST": "127.0.0.1", "ACTION_SERVER_PORT": str(action_port), **env}
     with ExitStack() as stack:
+        if "TRACKER_STORE_URL" not in env:
+            folder = stack.enter_context(tempfile.TemporaryDirectory(prefix="ccvc-tracker-"))
+            environment["TRACKER_STORE_URL"] = f"sqlite:///{folder}/tracker.db"
+
         def output(name: str):
             if logs is None:
                 return subprocess.DEVNULL
@@ -89,14 +124,13 @@ def running_servers(model: Path | None = None, logs: Path | None = None, timeout
         actions = subprocess.Popen([sys.executable, "-m", "actions"], cwd=ROOT, env=environment,
                                    stdout=output("actions"), stderr=subprocess.STDOUT)
         stack.callback(_stop, actions)
-        rasa = subprocess.Popen([*RASA_SERVER, "run", "--model", str(model), "--endpoints", "endpoints.yml",
-                                 "--credentials", "credentials.yml", "--interface", "127.0.0.1",
-                                 "--port", str(rasa_port), "--enable-api", "--auth-token", token],
-                                cwd=ROOT, env=environment, stdout=output("rasa"), stderr=subprocess.STDOUT)
+        rasa = subprocess.Popen(rasa_command(model, rasa_port, token), cwd=ROOT, env=environment,
+                                stdout=output("rasa"), stderr=subprocess.STDOUT)
         stack.callback(_stop, rasa)
         action_url, rasa_url = f"http://127.0.0.1:{action_port}", f"http://127.0.0.1:{rasa_port}"
         wait_until_up(f"{action_url}/health", actions, timeout)
         action_up = time.monotonic() - started
         wait_until_up(f"{rasa_url}/", rasa, timeout)
         rasa_up = time.monotonic() - started
-        yield Servers(rasa_url, action_url, token, rasa, actions, {"actions": action_up, "rasa": rasa_up})
+        yield Servers(rasa_url, action_url, token, rasa, actions, {"actions": action_up, "rasa": rasa_up},
+                      environment["TRACKER_STORE_URL"])

@@ -3,21 +3,26 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import logging
 import re
-from dataclasses import dataclass
+from functools import cache
+from dataclasses import dataclass, field
 from html import escape
 from typing import Any
 
-from telegram import Bot, CallbackQuery, InlineKeyboardButton, Message, MessageEntity, ReplyParameters, Update
+from telegram import (Bot, CallbackQuery, ForceReply, InlineKeyboardButton, Message, MessageEntity, ReplyParameters,
+                      Update)
 from telegram.constants import ChatAction, ChatType, ParseMode
 from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
+from . import feedback
 from .access import AccessList, RateLimiter, SenderLocks
 from .catalog import CatalogReader
 from .rasa import RasaClient, RasaUnavailable
-from .render import ButtonStore, render
+from .render import ButtonStore, render, without_feedback
 from .settings import BotSettings
 
 log = logging.getLogger(__name__)
@@ -45,6 +50,8 @@ HEARD = "🎙 Bạn hỏi: {text}"
 ONLY_FIRST_SECONDS = "(Tin nhắn thoại dài {duration:.0f} giây; tôi chỉ nghe {cap:g} giây đầu.)"
 ERROR = "Xin lỗi, đã có lỗi xảy ra. Bạn vui lòng thử lại."
 CATALOG_MISSING = "(Danh sách văn bản tạm thời chưa đọc được.)"
+FEEDBACK_THANKS = "Cảm ơn bạn đã góp ý."  # when Rasa's own thanks has no text
+COMMENT_PLACEHOLDER = "Góp ý ngắn (không bắt buộc)"
 
 
 @dataclass
@@ -62,6 +69,7 @@ class Services:
     speech_max_seconds: float = 10.0
     speech_max_bytes: int = 10 * 1024 * 1024
     speech_owned: bool = False  # loaded by the bot (closed at shutdown), not handed in
+    comment_prompts: feedback.CommentPrompts = field(default_factory=feedback.CommentPrompts)
 
     @property
     def voice_ready(self) -> bool:
@@ -73,11 +81,24 @@ def services(context: ContextTypes.DEFAULT_TYPE) -> Services:
 
 
 def sender_id(update: Update) -> str:
-    """The Rasa conversation of this update: the private chat, or one person within a group."""
+    """The Rasa conversation of this update: the private chat, or one person within a group. Named by a keyed hash
+    of the Telegram ids, so that no Telegram id reaches Rasa's conversation store."""
     chat, user = update.effective_chat, update.effective_user
     if chat.type == ChatType.PRIVATE or user is None:
-        return f"telegram-{chat.id}"
-    return f"telegram-{chat.id}-{user.id}"
+        return conversation_id(chat.id)
+    return conversation_id(chat.id, user.id)
+
+
+def conversation_id(chat_id: int, user_id: int | None = None) -> str:
+    """`telegram-` + HMAC-SHA256 (SENDER_ID_SECRET) of the chat id, or of chat and user in a group: the same person
+    keeps their conversation, and without the secret the id cannot be traced back (Telegram ids are guessable)."""
+    key = str(chat_id) if user_id is None else f"{chat_id}:{user_id}"
+    return "telegram-" + hmac.new(_sender_secret(), key.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+@cache
+def _sender_secret() -> bytes:
+    return BotSettings().sender_secret()  # once per process: every conversation id must use the same key
 
 
 # --- who gets through ----------------------------------------------------------------------------------------
@@ -182,7 +203,7 @@ async def answer(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str) 
     quote = _quote_in_groups(update)
     for reply in render(replies):
         await update.effective_chat.send_message(reply.html, parse_mode=ParseMode.HTML,
-                                                 reply_markup=s.buttons.keyboard(reply.buttons),
+                                                 reply_markup=s.buttons.keyboard(reply.buttons, reply.answer_id),
                                                  reply_parameters=quote)
         quote = None
 
@@ -246,6 +267,12 @@ async def _catalog_html(s: Services, part: str) -> str:
 
 async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     text = without_mention(update.message.text, context.bot)
+    replied = update.message.reply_to_message
+    answer_id = services(context).comment_prompts.take(update.effective_chat.id, replied.message_id) \
+        if replied is not None else None
+    if answer_id and text:  # the reply to "a short comment?" after a 👎
+        await send_feedback(update, context, "down", answer_id, feedback.clean_comment(text))
+        return
     if not text:
         await tell(update, EMPTY_QUESTION)
         return
@@ -256,6 +283,10 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A press on a button under an answer continues the conversation with the button's payload."""
     query = update.callback_query
     s = services(context)
+    rated = feedback.parse_callback(query.data or "")
+    if rated is not None:
+        await on_feedback(update, context, *rated)
+        return
     button = _pressed(query)
     payload = s.buttons.payload(query.data or "")
     if payload is None and button is not None:
@@ -265,6 +296,58 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await tell(update, EXPIRED_BUTTON)
         return
     await converse(update, context, payload)
+
+
+async def on_feedback(update: Update, context: ContextTypes.DEFAULT_TYPE, rating: str, answer_id: str) -> None:
+    """👍 / 👎 under an answer: recorded through Rasa, thanked in a toast, the two buttons taken off that answer;
+    after a 👎 the bot also asks for an optional short comment (a reply to that prompt is the comment)."""
+    query = update.callback_query
+    replies = await send_feedback(update, context, rating, answer_id)
+    if replies is None:
+        return
+    text, payload = replies
+    await query.answer(text[:200])
+    message = query.message
+    if isinstance(message, Message):
+        try:
+            await message.edit_reply_markup(without_feedback(message.reply_markup))
+        except TelegramError as exc:  # an old message may no longer be editable: the vote still counts
+            log.info("could not take the feedback buttons off message %s: %s", message.message_id, exc)
+    if payload.get("comment_invited"):
+        html = escape(text)
+        if update.effective_chat.type != ChatType.PRIVATE:  # in a group the prompt is for the one who pressed 👎:
+            html = f'<a href="tg://user?id={update.effective_user.id}">👤</a> {html}'  # mentioned, name not shown
+        prompt = await update.effective_chat.send_message(
+            html, parse_mode=ParseMode.HTML,
+            reply_markup=ForceReply(selective=True, input_field_placeholder=COMMENT_PLACEHOLDER),
+            reply_parameters=ReplyParameters(message.message_id, allow_sending_without_reply=True)
+            if isinstance(message, Message) else None)
+        services(context).comment_prompts.remember(update.effective_chat.id, prompt.message_id, answer_id)
+
+
+async def send_feedback(update: Update, context: ContextTypes.DEFAULT_TYPE, rating: str, answer_id: str,
+                        comment: str = "") -> tuple[str, dict] | None:
+    """Feedback to Rasa, in this conversation's order. A comment is answered here (Rasa's thanks as a message); a
+    button press gets back (thanks text, custom payload) for the caller, or None when Rasa is busy (told)."""
+    s = services(context)
+    sender = sender_id(update)
+    async with s.locks.hold(sender):
+        try:
+            replies = await s.rasa.send(sender, feedback.rasa_message(rating, answer_id, comment))
+        except RasaUnavailable as exc:
+            log.error("Rasa unavailable, feedback from %s not recorded: %s", sender, exc)
+            if update.callback_query is not None:
+                await update.callback_query.answer(BUSY)
+            else:
+                await tell(update, BUSY)
+            return None
+    text = "\n".join(r["text"] for r in replies if isinstance(r.get("text"), str) and r["text"].strip())
+    text = text or FEEDBACK_THANKS
+    payload = next((r["custom"] for r in replies if isinstance(r.get("custom"), dict)), {})
+    log.info("feedback %s on answer %s%s recorded", rating, answer_id, " with a comment" if comment else "")
+    if update.callback_query is None:
+        await tell(update, escape(text))
+    return text, payload
 
 
 def _pressed(query: CallbackQuery) -> InlineKeyboardButton | None:

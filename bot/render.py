@@ -17,6 +17,8 @@ from typing import Any
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.constants import InlineKeyboardButtonLimit, MessageLimit
 
+from . import feedback
+
 MESSAGE_LIMIT = MessageLimit.MAX_TEXT_LENGTH  # 4096
 CALLBACK_LIMIT = InlineKeyboardButtonLimit.MAX_CALLBACK_DATA  # 64 bytes
 SOURCE_MARK = "📄"
@@ -68,6 +70,7 @@ class Reply:
 
     html: str
     buttons: list[Button] = field(default_factory=list)
+    answer_id: str | None = None  # an answer of ours: 👍 / 👎 go under its last message
 
 
 def render(replies: list[dict[str, Any]], limit: int = MESSAGE_LIMIT) -> list[Reply]:
@@ -80,6 +83,7 @@ def render(replies: list[dict[str, Any]], limit: int = MESSAGE_LIMIT) -> list[Re
         rendered.extend(Reply(piece) for piece in pieces)
         if pieces:
             rendered[-1].buttons = buttons
+            rendered[-1].answer_id = feedback.valid_answer_id((custom or {}).get("answer_id"))
     return rendered
 
 
@@ -224,9 +228,18 @@ class ButtonStore:
             return self._payloads[key]
         return None
 
-    def keyboard(self, buttons: list[Button]) -> InlineKeyboardMarkup | None:
-        """One button per row: the titles are whole questions."""
-        if not buttons:
-            return None
-        return InlineKeyboardMarkup([[InlineKeyboardButton(b.title, callback_data=self.callback_data(b.payload))]
-                                     for b in buttons])
+    def keyboard(self, buttons: list[Button], answer_id: str | None = None) -> InlineKeyboardMarkup | None:
+        """One button per row: the titles are whole questions; then 👍 👎 side by side under an answer of ours."""
+        rows = [[InlineKeyboardButton(b.title, callback_data=self.callback_data(b.payload))] for b in buttons]
+        if answer_id:
+            rows.append([InlineKeyboardButton(feedback.TITLES[rating],
+                                              callback_data=feedback.callback_data(rating, answer_id))
+                         for rating in feedback.RATINGS])
+        return InlineKeyboardMarkup(rows) if rows else None
+
+
+def without_feedback(markup: InlineKeyboardMarkup | None) -> InlineKeyboardMarkup | None:
+    """The keyboard of a message once its answer was rated: the next questions stay, 👍 👎 go."""
+    rows = [row for row in (markup.inline_keyboard if markup else ())
+            if not any(feedback.parse_callback(button.callback_data or "") for button in row)]
+    return InlineKeyboardMarkup(rows) if rows else None

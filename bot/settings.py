@@ -6,12 +6,18 @@ own behaviour).
 
 from __future__ import annotations
 
+import os
+import secrets
+from pathlib import Path
+
 from pydantic import SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 TELEGRAM_API_URL = "https://api.telegram.org/bot"
 TELEGRAM_FILE_URL = "https://api.telegram.org/file/bot"
 ALLOW_EVERYONE = "*"
+# Made once when SENDER_ID_SECRET is unset (like var/rasa-api-token), readable by its owner only.
+SENDER_SECRET_FILE = Path(__file__).resolve().parent.parent / "var" / "sender-id-secret"
 
 
 class BotSettings(BaseSettings):
@@ -45,8 +51,13 @@ class BotSettings(BaseSettings):
     bot_rate_limit: int = 20
     # Level of the bot's log (DEBUG, INFO, WARNING …). The token is redacted from every line whatever the level.
     bot_log_level: str = "INFO"
+    # The key of the conversation ids sent to Rasa: HMAC-SHA256 of the Telegram chat (and user) id, so the
+    # conversation store never holds a Telegram id. Unset: a random key made once into var/sender-id-secret.
+    # Changing it starts new conversations for everyone (the old ones stay until retention deletes them).
+    sender_id_secret: SecretStr | None = None
 
-    @field_validator("telegram_bot_token", "telegram_webhook_secret", "telegram_webhook_url", mode="before")
+    @field_validator("telegram_bot_token", "telegram_webhook_secret", "telegram_webhook_url", "sender_id_secret",
+                     mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
@@ -54,6 +65,24 @@ class BotSettings(BaseSettings):
     @property
     def token(self) -> str | None:
         return self.telegram_bot_token.get_secret_value().strip() if self.telegram_bot_token else None
+
+    def sender_secret(self, made_in: Path = SENDER_SECRET_FILE) -> bytes:
+        """SENDER_ID_SECRET, else the key kept in var/sender-id-secret (made there at random the first time)."""
+        if self.sender_id_secret is not None:
+            return self.sender_id_secret.get_secret_value().strip().encode()
+        if not made_in.exists() or not made_in.read_text(encoding="utf-8").strip():
+            made_in.parent.mkdir(parents=True, exist_ok=True)
+            draft = made_in.with_name(f".{made_in.name}.{os.getpid()}")
+            with os.fdopen(os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as file:
+                file.write(secrets.token_urlsafe(32) + "\n")
+            try:  # a hard link appears whole or not at all: two processes starting together keep the first key
+                os.link(draft, made_in)
+            except FileExistsError:
+                if not made_in.read_text(encoding="utf-8").strip():
+                    os.replace(draft, made_in)
+            finally:
+                draft.unlink(missing_ok=True)
+        return made_in.read_text(encoding="utf-8").strip().encode()
 
     @property
     def rasa_base_url(self) -> str:

@@ -32,7 +32,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.formparsers import MultiPartException
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
-from . import session
+from . import admin, feedback, hr, session
 from .limits import RateLimiter
 from .rasa import RasaClient, RasaUnavailable
 from .settings import PortalSettings
@@ -214,6 +214,12 @@ def create_app(settings: PortalSettings | None = None, speech: SpeechState | Non
 
     async def answer(request: Request, message: str) -> list[dict[str, Any]]:
         return await request.app.state.rasa.ask(sender(request), message)
+
+    # The routers of other modules share this app's rate limit and conversation per session.
+    app.state.rate_limited, app.state.sender, app.state.settings = rate_limited, sender, settings
+    app.include_router(feedback.router)
+    app.include_router(admin.router)
+    app.include_router(hr.router)
 
     @app.get("/", include_in_schema=False)
     async def page() -> FileResponse:

@@ -33,6 +33,9 @@ class PortalSettings(BaseSettings):
     # PORTAL_FORWARDED_ALLOW_IPS: proxies whose X-Forwarded-For names the client (comma-separated; for the rate
     # limit behind a reverse proxy).
     portal_forwarded_allow_ips: str = "127.0.0.1,::1"
+    # PORTAL_ADMIN_TOKEN: the token of the admin pages (/admin/report, /admin/report.csv: the questions to review),
+    # sent as "Authorization: Bearer …" or ?token=…. Unset: the admin pages are off (404).
+    portal_admin_token: SecretStr | None = None
 
     @model_validator(mode="after")
     def _default_rasa_url(self) -> "PortalSettings":

@@ -189,8 +189,8 @@ class FakeTelegram:
             result = {"message_id": message_id, "date": int(time.time()),
                       "chat": self.chat(int(params["chat_id"]), "private" if int(params["chat_id"]) > 0 else "group"),
                       "from": self.bot_user, "text": params.get("text", "")}
-            if params.get("reply_markup"):
-                result["reply_markup"] = params["reply_markup"]
+            if (params.get("reply_markup") or {}).get("inline_keyboard"):  # as Telegram: a Message's reply_markup
+                result["reply_markup"] = params["reply_markup"]  # is only ever an inline keyboard (not a ForceReply)
         with self._changed:
             self.calls.append(Call(method, params))
             self._changed.notify_all()

