@@ -33,6 +33,7 @@ from starlette.formparsers import MultiPartException
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
 from . import admin, feedback, hr, session
+from .json_api import BodyTooLarge, media_type, problem, read_body, read_json
 from .limits import RateLimiter
 from .rasa import RasaClient, RasaUnavailable
 from .settings import PortalSettings
@@ -52,12 +53,10 @@ DEFAULT_MAX_UPLOAD = 10 * 1024 * 1024
 BUSY = "Hệ thống đang bận, vui lòng thử lại sau."
 RATE_LIMITED = "Bạn gửi quá nhiều yêu cầu trong thời gian ngắn. Vui lòng đợi một lát rồi thử lại."
 BAD_JSON = 'Dữ liệu gửi lên không hợp lệ: cần JSON dạng {"message": "câu hỏi"}.'
-NEED_JSON = "Định dạng yêu cầu không được hỗ trợ: hãy gửi JSON (Content-Type: application/json)."
 NEED_AUDIO = ("Định dạng yêu cầu không được hỗ trợ: hãy gửi tệp âm thanh (multipart/form-data hoặc audio/*, "
               "application/octet-stream).")
 NO_MESSAGE = "Bạn chưa nhập câu hỏi."
 TOO_LONG = "Câu hỏi quá dài (tối đa {limit} ký tự). Bạn hãy hỏi ngắn gọn hơn."
-BODY_TOO_LARGE = "Dữ liệu gửi lên quá lớn."
 AUDIO_TOO_LARGE = "Tệp âm thanh quá lớn (tối đa {mib:g} MB)."
 NO_AUDIO_FILE = "Không tìm thấy tệp âm thanh trong yêu cầu."
 BAD_MULTIPART = "Không đọc được dữ liệu tải lên (multipart/form-data hỏng)."
@@ -80,34 +79,6 @@ SECURITY_HEADERS = {
     "Permissions-Policy": "microphone=(self), camera=(), geolocation=()",
     "Cross-Origin-Opener-Policy": "same-origin",
 }
-
-
-def problem(status: int, code: str, message: str, headers: dict[str, str] | None = None,
-            **extra: Any) -> JSONResponse:
-    """Every error the same way: a code for programs, a Vietnamese message for people."""
-    return JSONResponse({"error": code, "message": message, **extra}, status_code=status, headers=headers)
-
-
-class BodyTooLarge(Exception):
-    pass
-
-
-async def read_body(request: Request, limit: int) -> bytes:
-    """The request body, refused as soon as it grows beyond `limit` bytes (never held whole when too big)."""
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit:
-        raise BodyTooLarge
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise BodyTooLarge
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
-def media_type(request: Request | WebSocket) -> str:
-    return request.headers.get("content-type", "").split(";")[0].strip().lower()
 
 
 def client_ip(connection: Request | WebSocket) -> str:
@@ -244,14 +215,9 @@ def create_app(settings: PortalSettings | None = None, speech: SpeechState | Non
     async def ask(request: Request) -> Response:
         if limited := rate_limited(request):
             return limited
-        if media_type(request) != "application/json":
-            return problem(415, "unsupported_media_type", NEED_JSON)
-        try:
-            data = json.loads(await read_body(request, MAX_JSON_BYTES))
-        except BodyTooLarge:
-            return problem(413, "too_large", BODY_TOO_LARGE)
-        except ValueError:  # malformed JSON or not UTF-8
-            return problem(400, "bad_json", BAD_JSON)
+        data = await read_json(request, MAX_JSON_BYTES, BAD_JSON)
+        if isinstance(data, Response):
+            return data
         message = data.get("message") if isinstance(data, dict) else None
         if not isinstance(message, str):
             return problem(422, "no_message", BAD_JSON)

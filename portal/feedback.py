@@ -19,6 +19,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
+from .json_api import problem, read_json
 from .rasa import RasaUnavailable
 
 log = logging.getLogger(__name__)
@@ -60,18 +61,13 @@ def parse_feedback(data: Any) -> tuple[str, str, str] | str:
 
 @router.post("/api/feedback")
 async def record_feedback(request: Request) -> Response:
-    from .app import BAD_JSON, BODY_TOO_LARGE, BUSY, NEED_JSON, BodyTooLarge, media_type, problem, read_body
+    from .app import BUSY
 
     if limited := request.app.state.rate_limited(request):
         return limited
-    if media_type(request) != "application/json":
-        return problem(415, "unsupported_media_type", NEED_JSON)
-    try:
-        data = json.loads(await read_body(request, MAX_FEEDBACK_BYTES))
-    except BodyTooLarge:
-        return problem(413, "too_large", BODY_TOO_LARGE)
-    except ValueError:
-        return problem(400, "bad_json", BAD_JSON)
+    data = await read_json(request, MAX_FEEDBACK_BYTES, BAD_FEEDBACK)
+    if isinstance(data, Response):
+        return data
     parsed = parse_feedback(data)
     if isinstance(parsed, str):
         return problem(422, "bad_feedback", parsed)

@@ -17,7 +17,6 @@ CCVC_INDEX_DIR names (knowledge settings), read when the first HR request comes.
 
 from __future__ import annotations
 
-import json
 import logging
 from pathlib import Path
 from typing import Any
@@ -35,6 +34,8 @@ from knowledge.index import IndexLoadError
 from knowledge.settings import KnowledgeSettings
 from knowledge.targets import TargetTable, csv_bytes, format_percent, target_table, xlsx_bytes
 
+from .json_api import BODY_TOO_LARGE, BodyTooLarge, media_type, problem, read_body, read_json
+
 log = logging.getLogger(__name__)
 
 router = APIRouter()
@@ -47,9 +48,7 @@ NO_INDEX = ("Chưa có dữ liệu văn bản trên máy chủ (chỉ mục chư
             "chạy: make index (hoặc python -m knowledge build).")
 BAD_JSON = ('Dữ liệu gửi lên không hợp lệ: cần JSON dạng {"role": "công chức", "tier": "tỉnh", "leader": true, '
             '"age": 35, "workplace": "…", "job": "…"} hoặc {"description": "…"}.')
-NEED_JSON = "Định dạng yêu cầu không được hỗ trợ: hãy gửi JSON (Content-Type: application/json)."
 NEED_FORM = "Định dạng yêu cầu không được hỗ trợ: hãy gửi biểu mẫu trên trang này."
-TOO_LARGE = "Dữ liệu gửi lên quá lớn."
 UNKNOWN_FIELDS = "Trường không được hỗ trợ: {names}. Các trường hợp lệ: " + ", ".join(INPUT_FIELDS) + "."
 
 _templates = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]),
@@ -79,11 +78,6 @@ def _by_document(rows: list) -> list[list]:
 _templates.globals.update(sources=_sources, by_document=_by_document)
 
 
-def _problem(status: int, code: str, message: str, **extra: Any) -> JSONResponse:
-    """Errors as everywhere in the portal: a code for programs, a Vietnamese message for people."""
-    return JSONResponse({"error": code, "message": message, **extra}, status_code=status)
-
-
 def _facts(request: Request) -> FactBase:
     """The facts of the live index (IndexLoadError when there is none): one cache per app, made on first use."""
     cache = getattr(request.app.state, "hr_facts", None)
@@ -96,24 +90,6 @@ def _rate_limited(request: Request) -> Response | None:
     """The app's per-client rate limit (set by create_app), when there is one."""
     check = getattr(request.app.state, "rate_limited", None)
     return check(request) if check else None
-
-
-async def _read_body(request: Request) -> bytes | None:
-    """The body, or None when it grows beyond MAX_BODY_BYTES (never held whole)."""
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        return None
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            return None
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
-def _media_type(request: Request) -> str:
-    return request.headers.get("content-type", "").split(";")[0].strip().lower()
 
 
 async def _check(request: Request, values: dict[str, Any]) -> CheckResult:
@@ -137,27 +113,21 @@ def _page(name: str, status: int = 200, **context: Any) -> HTMLResponse:
 async def api_check(request: Request) -> Response:
     if limited := _rate_limited(request):
         return limited
-    if _media_type(request) != "application/json":
-        return _problem(415, "unsupported_media_type", NEED_JSON)
-    body = await _read_body(request)
-    if body is None:
-        return _problem(413, "too_large", TOO_LARGE)
-    try:
-        data = json.loads(body)
-    except ValueError:  # malformed JSON or not UTF-8
-        return _problem(400, "bad_json", BAD_JSON)
+    data = await read_json(request, MAX_BODY_BYTES, BAD_JSON)
+    if isinstance(data, Response):
+        return data
     if not isinstance(data, dict):
-        return _problem(422, "not_an_object", BAD_JSON)
+        return problem(422, "not_an_object", BAD_JSON)
     unknown = [name for name in data if name not in INPUT_FIELDS]
     if unknown:
-        return _problem(422, "unknown_field", UNKNOWN_FIELDS.format(names=", ".join(map(str, unknown[:10]))))
+        return problem(422, "unknown_field", UNKNOWN_FIELDS.format(names=", ".join(map(str, unknown[:10]))))
     try:
         result = await _check(request, data)
     except PersonInputError as exc:
-        return _problem(422, "invalid_person" if exc.field else "empty_person", exc.message(), field=exc.field)
+        return problem(422, "invalid_person" if exc.field else "empty_person", exc.message(), field=exc.field)
     except IndexLoadError as exc:
         log.error("rule check unavailable: %s", exc)
-        return _problem(503, "no_index", NO_INDEX)
+        return problem(503, "no_index", NO_INDEX)
     return JSONResponse(result.to_dict())
 
 
@@ -175,11 +145,12 @@ async def check_page() -> HTMLResponse:
 async def check_form(request: Request) -> Response:
     if limited := _rate_limited(request):
         return limited
-    if _media_type(request) != "application/x-www-form-urlencoded":
+    if media_type(request) != "application/x-www-form-urlencoded":
         return _page("hr_check.html", 415, **_form_context({}, errors=[(None, NEED_FORM)]))
-    body = await _read_body(request)
-    if body is None:
-        return _page("hr_check.html", 413, **_form_context({}, errors=[(None, TOO_LARGE)]))
+    try:
+        body = await read_body(request, MAX_BODY_BYTES)
+    except BodyTooLarge:
+        return _page("hr_check.html", 413, **_form_context({}, errors=[(None, BODY_TOO_LARGE)]))
     try:
         fields = parse_qs(body.decode("utf-8"), keep_blank_values=True, max_num_fields=len(INPUT_FIELDS) + 4)
     except (UnicodeDecodeError, ValueError):
@@ -222,7 +193,7 @@ async def targets_csv(request: Request) -> Response:
         data = csv_bytes(await _table(request))
     except IndexLoadError as exc:
         log.error("targets table unavailable: %s", exc)
-        return _problem(503, "no_index", NO_INDEX)
+        return problem(503, "no_index", NO_INDEX)
     return Response(data, media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": 'attachment; filename="chi-tieu.csv"', "Cache-Control": "no-store"})
 
@@ -233,7 +204,7 @@ async def targets_xlsx(request: Request) -> Response:
         table = await _table(request)
     except IndexLoadError as exc:
         log.error("targets table unavailable: %s", exc)
-        return _problem(503, "no_index", NO_INDEX)
+        return problem(503, "no_index", NO_INDEX)
     data = await run_in_threadpool(xlsx_bytes, table)
     return Response(data, media_type=XLSX_TYPE,
                     headers={"Content-Disposition": 'attachment; filename="chi-tieu.xlsx"', "Cache-Control": "no-store"})

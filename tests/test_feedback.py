@@ -20,6 +20,8 @@ from nlu.report import (CSV_HEADER, LOW, NOT_ANSWERED, THUMBS_DOWN, Flagged, bui
                         to_html, words)
 from nlu.settings import ReportSettings
 from portal.app import SpeechState
+
+import rasa_chat
 from test_portal import RunningPortal, assert_vietnamese_error, portal_settings
 
 THANKS = "Cảm ơn bạn đã góp ý."
@@ -27,18 +29,9 @@ ANSWER_ID = re.compile(r"^[0-9a-f]{32}$")
 ADMIN_TOKEN = "admin-" + uuid.uuid4().hex
 
 
-class Chat:
+class Chat(rasa_chat.Chat):
     def __init__(self, rasa_url: str) -> None:
-        self.url = f"{rasa_url}/webhooks/rest/webhook"
-        self.sender = f"test-feedback-{uuid.uuid4().hex[:12]}"
-
-    def say(self, message: str) -> list[dict]:
-        response = httpx.post(self.url, json={"sender": self.sender, "message": message}, timeout=60)
-        response.raise_for_status()
-        return response.json()
-
-    def text(self, message: str) -> str:
-        return "\n".join(m.get("text", "") for m in self.say(message) if m.get("text"))
+        super().__init__(rasa_url, prefix="test-feedback")
 
     def answer(self, question: str) -> dict:
         """The custom payload of the answer to `question`."""

@@ -10,7 +10,6 @@ import json
 import os
 import re
 import subprocess
-import uuid
 from pathlib import Path
 
 import httpx
@@ -18,6 +17,7 @@ import pytest
 
 from actions.launch import RASA
 from conftest import ROOT
+from rasa_chat import Chat
 
 RASA_TIMEOUT = 900
 
@@ -64,22 +64,6 @@ def test_end_to_end_stories(model: Path, tmp_path: Path):
 
 
 # --- the real servers ------------------------------------------------------------------------------------
-
-class Chat:
-    """One user talking to the REST channel."""
-
-    def __init__(self, base_url: str) -> None:
-        self.url = f"{base_url}/webhooks/rest/webhook"
-        self.sender = f"test-{uuid.uuid4().hex[:12]}"
-
-    def say(self, message: str) -> list[dict]:
-        response = httpx.post(self.url, json={"sender": self.sender, "message": message}, timeout=60)
-        response.raise_for_status()
-        return response.json()
-
-    def text(self, message: str) -> str:
-        return "\n".join(m.get("text", "") for m in self.say(message) if m.get("text"))
-
 
 def custom_payload(messages: list[dict]) -> dict:
     payloads = [m["custom"] for m in messages if "custom" in m]
