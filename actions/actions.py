@@ -122,6 +122,21 @@ class ValidateEligibilityForm(FormValidationAction):
         return self._read(tracker, "person_special")
 
 
+class ActionRefuseOutOfScope(Action):
+    """The honest refusal of a question the documents do not cover (utter_out_of_scope), with an answer id so that
+    a 👎 on it ("but this is in the documents!") reaches the report like any other answer's."""
+
+    def name(self) -> str:
+        return "action_refuse_out_of_scope"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        confidence = ((tracker.latest_message or {}).get("intent") or {}).get("confidence")
+        dispatcher.utter_message(response="utter_out_of_scope", json_message={
+            "answered": False, "kind": "out_of_scope", "confidence": confidence, "citations": [],
+            "answer_id": answer_id()})
+        return []
+
+
 class ActionCheckEligibility(Action):
     """The end of the form: applies or excluded, why, and the targets that count this person."""
 

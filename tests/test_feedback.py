@@ -125,8 +125,10 @@ def test_the_report_lists_low_confidence_unanswered_and_thumbs_down_grouped(assi
     ours = {g.title: g for g in report.groups if any(marker in q.text for q in g.questions)}
 
     gold = next(g for g in ours.values() if "vàng" in g.title or "vang" in g.title)
-    assert gold.count == 3 and {text for text, _ in gold.wordings} == set(off_topic)  # one group, three wordings
-    assert gold.reasons[NOT_ANSWERED] == 3
+    # One group for the three wordings (other tests may ask about gold too, without our marker).
+    assert sum(marker in q.text for q in gold.questions) == 3
+    assert {text for text, _ in gold.wordings if marker in text} == set(off_topic)
+    assert gold.reasons[NOT_ANSWERED] >= 3
     finance = ours[disliked_question]
     assert THUMBS_DOWN in finance.reasons and finance.comments == ["Chưa nêu <b>kinh phí</b> cụ thể"]
     assert finance.latest_answer and "Sở Tài chính" in finance.latest_answer
