@@ -12,7 +12,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from .index import FORMAT_VERSION, POINTER, IndexLoadError, LiveVersion, _document_from_row, document_label, rebuild_hint
+from .index import POINTER, IndexLoadError, LiveVersion, document_label, rebuild_hint
 from .model import Document, Fact
 from .settings import KnowledgeSettings, get_settings
 
@@ -45,12 +45,9 @@ def load_facts(index_dir: Path | None = None, settings: KnowledgeSettings | None
     it) for a missing, corrupt or outdated index, like load_index."""
     index_dir = Path(index_dir or (settings or get_settings()).index_dir)
     live = LiveVersion.open(index_dir)
-    if live.manifest.get("format_version") != FORMAT_VERSION:
-        raise IndexLoadError(f"Chỉ mục {live.folder} có định dạng phiên bản {live.manifest.get('format_version')}, "
-                             f"cần phiên bản {FORMAT_VERSION}. {rebuild_hint(index_dir)}")
+    live.check_format()
     try:
-        documents = {row["doc_id"]: _document_from_row(row) for row in live.rows("documents.jsonl")}
-        facts = [Fact(**row) for row in live.rows("facts.jsonl")]
+        documents, facts = live.documents_and_facts()
     except IndexLoadError:
         raise
     except Exception as exc:  # any parse error means the files are not what the manifest promised

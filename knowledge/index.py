@@ -395,6 +395,7 @@ class LiveVersion:
     index_dir: Path
     folder: Path
     manifest: dict
+    _verified: set[str] = field(default_factory=set)  # each file is hashed once, however often it is read
 
     @classmethod
     def open(cls, index_dir: Path) -> "LiveVersion":
@@ -410,14 +411,29 @@ class LiveVersion:
 
     def verified(self, name: str) -> Path:
         path = self.folder / name
+        if name in self._verified:
+            return path
         expected = self.manifest["files"].get(name)
         if expected is None or not path.is_file() or sha256_file(path) != expected:
             raise IndexLoadError(f"Chỉ mục {self.folder} bị hỏng: tệp {name} thiếu hoặc sai checksum. "
                                  f"{rebuild_hint(self.index_dir)}")
+        self._verified.add(name)
         return path
 
     def rows(self, name: str) -> list[dict]:
         return _read_jsonl(self.verified(name))
+
+    def check_format(self) -> None:
+        """Refuse a version built by another format (building again reuses what it can)."""
+        if self.manifest.get("format_version") != FORMAT_VERSION:
+            raise IndexLoadError(f"Chỉ mục {self.folder} có định dạng phiên bản {self.manifest.get('format_version')}, "
+                                 f"cần phiên bản {FORMAT_VERSION}. {rebuild_hint(self.index_dir)}")
+
+    def documents_and_facts(self) -> tuple[dict[str, Document], list[Fact]]:
+        """The documents by id and the extracted facts (files verified first). Parse errors are left to the caller,
+        which says what could not be read."""
+        documents = {row["doc_id"]: _document_from_row(row) for row in self.rows("documents.jsonl")}
+        return documents, [Fact(**row) for row in self.rows("facts.jsonl")]
 
 
 def load_index(index_dir: Path | None = None, settings: KnowledgeSettings | None = None,
@@ -428,9 +444,7 @@ def load_index(index_dir: Path | None = None, settings: KnowledgeSettings | None
     live = LiveVersion.open(index_dir)
     folder, manifest = live.folder, live.manifest
     hint = rebuild_hint(index_dir)
-    if manifest.get("format_version") != FORMAT_VERSION:
-        raise IndexLoadError(f"Chỉ mục {folder} có định dạng phiên bản {manifest.get('format_version')}, "
-                             f"cần phiên bản {FORMAT_VERSION}. {hint}")
+    live.check_format()
     for name in manifest["files"]:
         live.verified(name)
     if verify_model:
@@ -440,9 +454,8 @@ def load_index(index_dir: Path | None = None, settings: KnowledgeSettings | None
                 f"Chỉ mục được xây dựng với mô hình '{manifest['model']['name']}' nhưng CCVC_EMBEDDING_MODEL là "
                 f"'{settings.embedding_model}' (khác checksum). {hint}")
     try:
-        documents = {row["doc_id"]: _document_from_row(row) for row in _read_jsonl(folder / "documents.jsonl")}
-        chunks = [Chunk(**row) for row in _read_jsonl(folder / "chunks.jsonl")]
-        facts = [Fact(**row) for row in _read_jsonl(folder / "facts.jsonl")]
+        documents, facts = live.documents_and_facts()
+        chunks = [Chunk(**row) for row in live.rows("chunks.jsonl")]
         embeddings = np.load(folder / "embeddings.npy")
         dense = faiss.read_index(str(folder / "dense.faiss"))
         lexical = LexicalIndex.load(folder / "lexical")
