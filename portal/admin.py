@@ -23,6 +23,8 @@ from fastapi.responses import HTMLResponse, Response
 from nlu.conversations import open_store, safe_url
 from nlu.report import REPORT_CSS, build_report, to_csv, to_html
 
+from .json_api import problem
+
 log = logging.getLogger(__name__)
 router = APIRouter()
 
@@ -44,8 +46,6 @@ def _presented_token(request: Request) -> tuple[str, bool]:
 
 def _refusal(request: Request) -> Response | None:
     """None when the request may see the admin pages, else the response that says why not."""
-    from .app import problem
-
     if limited := request.app.state.rate_limited(request):
         return limited
     expected = request.app.state.settings.portal_admin_token
@@ -67,9 +67,10 @@ def _engine(request: Request):
 
 
 async def _report(request: Request):
-    """The report, or an error response."""
-    from .app import problem
+    """The report, or the response that refuses it (no or wrong token, a bad date, the store down)."""
 
+    if refused := _refusal(request):
+        return refused
     since_text = request.query_params.get("since") or ""
     try:
         since = date.fromisoformat(since_text) if since_text else None
@@ -92,8 +93,6 @@ async def report_css() -> Response:
 
 @router.get("/admin/report", include_in_schema=False)
 async def report_page(request: Request) -> Response:
-    if refused := _refusal(request):
-        return refused
     report = await _report(request)
     if isinstance(report, Response):
         return report
@@ -107,8 +106,6 @@ async def report_page(request: Request) -> Response:
 
 @router.get("/admin/report.csv", include_in_schema=False)
 async def report_csv(request: Request) -> Response:
-    if refused := _refusal(request):
-        return refused
     report = await _report(request)
     if isinstance(report, Response):
         return report
