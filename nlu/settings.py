@@ -17,28 +17,19 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from dotenv import dotenv_values
+
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_TRACKER_STORE_URL = "sqlite:///var/tracker.db"  # relative paths are taken from the project root
 DEFAULT_RETENTION_DAYS = 180
 
 
 def _dotenv(path: Path = Path(".env")) -> dict[str, str]:
-    """KEY=VALUE lines of a .env file (comments, `export ` and quotes allowed), as pydantic-settings reads them."""
-    values: dict[str, str] = {}
+    """KEY=VALUE lines of a .env file, read as pydantic-settings reads them (python-dotenv); none when missing."""
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        return {key: value for key, value in dotenv_values(path).items() if value is not None}
     except (OSError, UnicodeDecodeError):
-        return values
-    for line in lines:
-        line = line.strip()
-        if not line or line.startswith("#") or "=" not in line:
-            continue
-        key, _, value = line.removeprefix("export ").partition("=")
-        value = value.strip()
-        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
-            value = value[1:-1]
-        values[key.strip()] = value
-    return values
+        return {}
 
 
 def _read(name: str, dotenv: dict[str, str]) -> str:
