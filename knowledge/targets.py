@@ -8,7 +8,6 @@ the documents state, nothing is known in advance. Accepts a KnowledgeIndex or a 
 
 from __future__ import annotations
 
-import csv
 import io
 import textwrap
 from dataclasses import dataclass, field
@@ -16,6 +15,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from .model import Fact
+from .spreadsheet import excel_csv
 
 __all__ = ["TargetRow", "TargetTable", "target_table", "format_percent", "csv_bytes", "xlsx_bytes", "write_csv",
            "write_xlsx"]
@@ -158,28 +158,11 @@ def _conditions(facts: list[Fact]) -> list[str]:
 # CSV and XLSX
 # ---------------------------------------------------------------------------------------------
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _safe_text(value: Any) -> Any:
-    """A text cell that a spreadsheet would take for a formula gets a leading apostrophe (CSV injection)."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
-
-
 def csv_bytes(table: TargetTable) -> bytes:
-    """The table as CSV, UTF-8 with a byte-order mark so that Excel reads the Vietnamese letters; percentages as
-    '25%'."""
-    out = io.StringIO(newline="")
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(table.header())
+    """The table as CSV for Excel (knowledge.spreadsheet); percentages as '25%'."""
     year_columns = range(4, 4 + len(table.years))
-    for row in table.rows:
-        cells = table.cells(row)
-        writer.writerow([format_percent(cell) if i in year_columns else _safe_text(cell or "")
-                         for i, cell in enumerate(cells)])
-    return "\ufeff".encode() + out.getvalue().encode("utf-8")
+    return excel_csv(table.header(), ([format_percent(cell) if i in year_columns else cell or ""
+                                       for i, cell in enumerate(table.cells(row))] for row in table.rows))
 
 
 def write_csv(table: TargetTable, path: Path) -> None:

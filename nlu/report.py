@@ -22,9 +22,7 @@ REPORT_SIMILARITY of their words (|A ∩ B| / |A ∪ B|), else starts a group of
 
 from __future__ import annotations
 
-import csv
 import html
-import io
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
@@ -32,6 +30,7 @@ from pathlib import Path
 from typing import Iterable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from knowledge.spreadsheet import excel_csv
 from knowledge.text import replace_abbreviations, strip_diacritics, syllables
 from nlu.conversations import Feedback, Turn, iter_turns, open_store, safe_url
 from nlu.settings import ReportSettings
@@ -243,23 +242,13 @@ def _reason_counts(report: Report, g: Group) -> list[int]:
     return [counts.get(LOW, 0), counts.get(NOT_ANSWERED, 0), counts.get(THUMBS_DOWN, 0)]
 
 
-def _cell(value: object) -> str:
-    """A CSV cell Excel will not run as a formula (text people typed can start with = + - @)."""
-    text = str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def to_csv(report: Report) -> bytes:
-    """One row per group, with a header; UTF-8 with BOM so Excel reads the Vietnamese correctly."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(CSV_HEADER)
-    for g in report.groups:
-        examples = " | ".join(f"{text} (×{n})" if n > 1 else text for text, n in g.wordings[:MAX_EXAMPLES])
-        writer.writerow([_cell(v) for v in [g.title, g.count, report.day(g.first), report.day(g.last),
-                                            *_reason_counts(report, g), " | ".join(g.comments), examples,
-                                            g.latest_answer]])
-    return buffer.getvalue().encode("utf-8-sig")
+    """One row per group, with a header, for Excel (knowledge.spreadsheet)."""
+    rows = ([g.title, g.count, report.day(g.first), report.day(g.last), *_reason_counts(report, g),
+             " | ".join(g.comments),
+             " | ".join(f"{text} (×{n})" if n > 1 else text for text, n in g.wordings[:MAX_EXAMPLES]), g.latest_answer]
+            for g in report.groups)
+    return excel_csv(CSV_HEADER, rows)
 
 
 REPORT_CSS = """
