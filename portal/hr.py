@@ -187,24 +187,22 @@ async def targets_page(request: Request) -> HTMLResponse:
     return _page("hr_targets.html", current="chi-tieu", table=table)
 
 
-@router.get("/chi-tieu.csv", include_in_schema=False)
-async def targets_csv(request: Request) -> Response:
+async def _download(request: Request, encode, name: str, media_type: str) -> Response:
+    """The targets table as a file to save (encoded off the event loop), or 503 without an index."""
     try:
-        data = csv_bytes(await _table(request))
+        data = await run_in_threadpool(encode, await _table(request))
     except IndexLoadError as exc:
         log.error("targets table unavailable: %s", exc)
         return problem(503, "no_index", NO_INDEX)
-    return Response(data, media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": 'attachment; filename="chi-tieu.csv"', "Cache-Control": "no-store"})
+    return Response(data, media_type=media_type,
+                    headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
+
+
+@router.get("/chi-tieu.csv", include_in_schema=False)
+async def targets_csv(request: Request) -> Response:
+    return await _download(request, csv_bytes, "chi-tieu.csv", "text/csv; charset=utf-8")
 
 
 @router.get("/chi-tieu.xlsx", include_in_schema=False)
 async def targets_xlsx(request: Request) -> Response:
-    try:
-        table = await _table(request)
-    except IndexLoadError as exc:
-        log.error("targets table unavailable: %s", exc)
-        return problem(503, "no_index", NO_INDEX)
-    data = await run_in_threadpool(xlsx_bytes, table)
-    return Response(data, media_type=XLSX_TYPE,
-                    headers={"Content-Disposition": 'attachment; filename="chi-tieu.xlsx"', "Cache-Control": "no-store"})
+    return await _download(request, xlsx_bytes, "chi-tieu.xlsx", XLSX_TYPE)
