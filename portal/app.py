@@ -9,6 +9,7 @@ becomes text in speech/. Nothing here answers by itself.
     WS   /ws/speech   vosk-server's protocol: {"config": {"sample_rate": N}}, binary 16-bit PCM, {"eof": 1}
     GET  /api/config  what the page needs: speech availability, the cap in seconds, the longest question
     GET  /healthz     the portal, Rasa and speech status (503 while Rasa does not answer)
+    GET  /widget/*    the voice-search widget other portals embed (portal/widget.py: CORS for PORTAL_WIDGET_ORIGINS)
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.formparsers import MultiPartException
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
-from . import admin, feedback, hr, session
+from . import admin, feedback, hr, session, widget
 from .json_api import BodyTooLarge, media_type, problem, read_body, read_json
 from .limits import RateLimiter
 from .rasa import RasaClient, RasaUnavailable
@@ -147,6 +148,8 @@ def create_app(settings: PortalSettings | None = None, speech: SpeechState | Non
 
     app = FastAPI(title="Trợ lý CCVC", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    # /widget/*, and CORS for the host portals in PORTAL_WIDGET_ORIGINS (inside the security headers below).
+    widget.install(app, settings)
 
     @app.middleware("http")
     async def headers_and_session(request: Request, call_next):
@@ -277,7 +280,8 @@ def create_app(settings: PortalSettings | None = None, speech: SpeechState | Non
     @app.websocket("/ws/speech")
     async def speech_stream(websocket: WebSocket) -> None:
         origin = websocket.headers.get("origin")
-        if origin and urlsplit(origin).netloc != websocket.headers.get("host"):
+        if origin and urlsplit(origin).netloc != websocket.headers.get("host") \
+                and not widget.origin_allowed(origin, settings):
             await websocket.close(code=1008)  # another site's page may not use this user's microphone stream
             return
         await websocket.accept()

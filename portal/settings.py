@@ -3,9 +3,28 @@
 from __future__ import annotations
 
 import secrets
+from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def web_origin(text: str) -> str:
+    """An origin as browsers send it in the Origin header: scheme://host[:port], lower case, no default port."""
+    parts = urlsplit(text.strip())
+    try:
+        port = parts.port
+    except ValueError:
+        port = -1
+    if parts.scheme.lower() not in DEFAULT_PORTS or not parts.hostname or port == -1 or parts.path not in {"", "/"} \
+            or parts.query or parts.fragment or parts.username or parts.password:
+        raise ValueError(f"not a web origin (scheme://host[:port], e.g. https://portal.gov.vn): {text.strip()!r}")
+    scheme, host = parts.scheme.lower(), parts.hostname.lower()
+    if ":" in host:  # IPv6
+        host = f"[{host}]"
+    return f"{scheme}://{host}" + (f":{port}" if port and port != DEFAULT_PORTS[scheme] else "")
 
 
 class PortalSettings(BaseSettings):
@@ -36,6 +55,19 @@ class PortalSettings(BaseSettings):
     # PORTAL_ADMIN_TOKEN: the token of the admin pages (/admin/report, /admin/report.csv: the questions to review),
     # sent as "Authorization: Bearer …" or ?token=…. Unset: the admin pages are off (404).
     portal_admin_token: SecretStr | None = None
+    # PORTAL_WIDGET_ORIGINS: the host portals whose pages may use the voice-search widget (/widget/voice-search.js):
+    # origins such as https://www.bomau.gov.vn, comma-separated. They alone get CORS answers on /api/config,
+    # /api/ask and /widget/*, and may open /ws/speech. Empty: no cross-origin use at all.
+    portal_widget_origins: str = ""
+
+    @field_validator("portal_widget_origins")
+    @classmethod
+    def _widget_origins(cls, value: str) -> str:
+        return ",".join(sorted({web_origin(item) for item in value.split(",") if item.strip()}))
+
+    @property
+    def widget_origins(self) -> frozenset[str]:
+        return frozenset(filter(None, self.portal_widget_origins.split(",")))
 
     @model_validator(mode="after")
     def _default_rasa_url(self) -> "PortalSettings":
