@@ -36,7 +36,7 @@ help:
 	@echo "make test   — set up, train if needed and run the whole test suite"
 	@echo "make shell  — chat with the assistant in the terminal"
 	@echo "make train  — train the Rasa model when data or config changed"
-	@echo "make bench  — quality and speed figures (bench/)"
+	@echo "make bench  — one table of speed, quality and memory figures (bench/report.py)"
 
 # Re-installs only when pyproject.toml changes. torch first: the CPU build on local disk, not a CUDA one.
 $(STAMP): pyproject.toml
@@ -118,7 +118,9 @@ test: train
 	$(VENV)/bin/ruff check knowledge actions nlu speech portal bot bench tests
 	$(PY) -m pytest -q
 
-bench: bench-own bench-alqac bench-latency bench-rest bench-speech bench-voice
+# One run, one table (bench/report.py); BENCH_ARGS=--quick for a short smoke run. The bench-* targets give detail.
+bench: train speech-words
+	$(PY) bench/report.py $(BENCH_ARGS)
 
 bench-own: setup
 	$(PY) bench/own_questions.py

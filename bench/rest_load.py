@@ -29,6 +29,7 @@ import time
 from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from http.cookiejar import CookieJar, DefaultCookiePolicy
 from pathlib import Path
 from typing import Iterator
 
@@ -43,6 +44,7 @@ from actions.launch import running_servers  # noqa: E402
 DATA = Path(__file__).resolve().parent / "data"
 REQUEST_TIMEOUT = 10.0  # seconds for the whole request; slower counts as an error, so no run hangs
 ENDPOINTS = ("webhook", "parse")
+PORTAL_COOKIE = "ccvc_session"  # portal/session.py's COOKIE_NAME (not imported: this script needs no portal)
 
 
 # ---------------------------------------------------------------- questions and requests
@@ -56,25 +58,38 @@ def load_questions() -> list[str]:
 
 @dataclass
 class Target:
-    """Where and how to ask: the REST webhook (a whole answer) or model/parse (NLU only)."""
+    """Where and how to ask: the REST webhook (a whole answer), model/parse (NLU only) or, when `portal_url` is
+    given, the portal's /api/ask (a whole answer through the web front end)."""
 
     rasa_url: str
     token: str | None
+    portal_url: str | None = None
     run_id: str = field(default_factory=lambda: os.urandom(3).hex())  # fresh senders on every run
+    # The portal keeps one conversation per session cookie: sender → the cookie the portal gave it.
+    portal_sessions: dict[str, str] = field(default_factory=dict)
 
-    def request(self, endpoint: str, sender: str, text: str) -> tuple[str, dict]:
+    def request(self, endpoint: str, sender: str, text: str) -> tuple[str, dict, dict]:
+        """URL, JSON body and headers of one question."""
         if endpoint == "webhook":
-            return f"{self.rasa_url}/webhooks/rest/webhook", {"sender": f"{self.run_id}-{sender}", "message": text}
+            return (f"{self.rasa_url}/webhooks/rest/webhook", {"sender": f"{self.run_id}-{sender}", "message": text},
+                    {})
+        if endpoint == "portal":
+            cookie = self.portal_sessions.get(sender)
+            return f"{self.portal_url}/api/ask", {"message": text}, {"Cookie": cookie} if cookie else {}
         query = f"?token={self.token}" if self.token else ""
-        return f"{self.rasa_url}/model/parse{query}", {"text": text}
+        return f"{self.rasa_url}/model/parse{query}", {"text": text}, {}
+
+    def remember_session(self, sender: str, response: httpx.Response) -> None:
+        if sender not in self.portal_sessions and (value := response.cookies.get(PORTAL_COOKIE)):
+            self.portal_sessions[sender] = f"{PORTAL_COOKIE}={value}"
 
 
 async def ask(client: httpx.AsyncClient, target: Target, endpoint: str, sender: str, text: str) -> str | None:
     """None when answered, else what went wrong."""
-    url, body = target.request(endpoint, sender, text)
+    url, body, headers = target.request(endpoint, sender, text)
     try:
         # wait_for bounds the whole request; httpx's own timeouts are per phase (connect, each read).
-        response = await asyncio.wait_for(client.post(url, json=body), REQUEST_TIMEOUT)
+        response = await asyncio.wait_for(client.post(url, json=body, headers=headers), REQUEST_TIMEOUT)
     except asyncio.TimeoutError:
         return f"no answer in {REQUEST_TIMEOUT:.0f} s"
     except httpx.HTTPError as exc:
@@ -82,7 +97,10 @@ async def ask(client: httpx.AsyncClient, target: Target, endpoint: str, sender: 
     if response.status_code != 200:
         return f"HTTP {response.status_code}"
     answer = response.json()
-    if endpoint == "webhook" and not any(message.get("text") for message in answer):
+    if endpoint == "portal":
+        target.remember_session(sender, response)
+        answer = answer.get("messages") if isinstance(answer, dict) else None
+    if endpoint in ("webhook", "portal") and not any(message.get("text") for message in answer or []):
         return "empty reply"  # the user would see nothing
     if endpoint == "parse" and "intent" not in answer:
         return "no intent"
@@ -91,7 +109,9 @@ async def ask(client: httpx.AsyncClient, target: Target, endpoint: str, sender: 
 
 def new_client(connections: int) -> httpx.AsyncClient:
     limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
-    return httpx.AsyncClient(limits=limits, timeout=REQUEST_TIMEOUT)
+    # No shared cookie jar: each simulated user carries its own portal session (Target.portal_sessions).
+    no_cookies = CookieJar(policy=DefaultCookiePolicy(allowed_domains=[]))
+    return httpx.AsyncClient(limits=limits, timeout=REQUEST_TIMEOUT, cookies=no_cookies)
 
 
 # ---------------------------------------------------------------- load phases

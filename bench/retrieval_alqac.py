@@ -17,6 +17,7 @@ import json
 import statistics
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import bm25s
@@ -33,6 +34,7 @@ from knowledge.settings import get_settings  # noqa: E402
 from knowledge.text import syllables  # noqa: E402
 
 DEFAULT_EVAL = REPO.parent / "shared" / "eval" / "alqac2022"
+DEFAULT_INDEX = REPO / "var" / "bench" / "alqac-index"  # kept between runs: an unchanged corpus is reused
 
 
 def load_eval(folder: Path) -> tuple[list[Document], list[dict]]:
@@ -82,45 +84,85 @@ def plain_bm25(docs: list[Document], questions: list[dict]) -> list[list[str]]:
     return out
 
 
+METHODS = ("plain", "lexical", "dense", "fused")
+DEPTH = 60  # chunks fetched so that ten distinct articles remain after merging chunks of one article
+
+
+@dataclass
+class AlqacRun:
+    """One evaluation: the loaded index and what the sweeps reuse, plus the figures."""
+
+    index: object
+    questions: list[dict]
+    golds: list[set[str]]
+    vectors: list[np.ndarray]
+    metrics: dict[str, dict[str, float]]  # method name → R@1, R@5, R@10, MRR
+    build_seconds: float
+    articles: int
+    chunks: int
+    embedded_chunks: int
+
+
+def method_name(method: str) -> str:
+    return {"plain": "plain BM25 (syllables)", "lexical": "ours: lexical only", "dense": "ours: dense only",
+            "fused": f"ours: fused (dense weight {get_settings().dense_weight})"}[method]
+
+
+def evaluate(eval_dir: Path = DEFAULT_EVAL, index_dir: Path = DEFAULT_INDEX, limit: int = 0,
+             methods: tuple[str, ...] = METHODS) -> AlqacRun:
+    """Build (or reuse: an unchanged corpus is not re-embedded) the ALQAC index in `index_dir`, then rank every
+    question with each method. Raises FileNotFoundError without the data set."""
+    if not (eval_dir / "law.json").is_file():
+        raise FileNotFoundError(f"Không tìm thấy dữ liệu ALQAC tại {eval_dir}")
+    docs, questions = load_eval(eval_dir)
+    if limit:
+        questions = questions[:limit]
+    golds = [gold_of(q) for q in questions]
+
+    started = time.perf_counter()
+    manifest = build_index(docs, index_dir, progress=sys.stderr.isatty())
+    build_seconds = time.perf_counter() - started
+    index = load_index(index_dir)
+    needs_vectors = {"dense", "fused"} & set(methods)
+    vectors = [index.embedder.query(prepare_query(index, q["text"]).dense_text) for q in questions] \
+        if needs_vectors else []
+
+    rankings: dict[str, list[list[str]]] = {}
+    for method in methods:
+        if method == "plain":
+            rankings[method] = plain_bm25(docs, questions)
+        elif method == "lexical":
+            rankings[method] = [docs_in_order(search(index, q["text"], DEPTH, use_dense=False)) for q in questions]
+        elif method == "dense":
+            rankings[method] = [docs_in_order(search(index, q["text"], DEPTH, query_vector=v, dense_weight=1.0))
+                                for q, v in zip(questions, vectors)]
+        else:
+            rankings[method] = [docs_in_order(search(index, q["text"], DEPTH, query_vector=v))
+                                for q, v in zip(questions, vectors)]
+    return AlqacRun(index, questions, golds, vectors, {m: metrics(r, golds) for m, r in rankings.items()},
+                    build_seconds, len(docs), manifest["counts"]["chunks"], manifest["counts"]["embedded_chunks"])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--eval-dir", type=Path, default=DEFAULT_EVAL)
-    parser.add_argument("--index", type=Path, default=REPO / "var" / "bench" / "alqac-index")
+    parser.add_argument("--index", type=Path, default=DEFAULT_INDEX)
     parser.add_argument("--sweep", action="store_true", help="print fused R@1/R@5/MRR for dense weights 0…1")
     parser.add_argument("--sweep-bm25", action="store_true", help="print R@1/MRR for a grid of BM25 k1 and b")
     parser.add_argument("--limit", type=int, default=0, help="only the first N questions")
     args = parser.parse_args()
-    if not (args.eval_dir / "law.json").is_file():
-        sys.exit(f"Không tìm thấy dữ liệu ALQAC tại {args.eval_dir}")
-
-    docs, questions = load_eval(args.eval_dir)
-    if args.limit:
-        questions = questions[:args.limit]
-    golds = [gold_of(q) for q in questions]
-
-    started = time.perf_counter()
-    manifest = build_index(docs, args.index, progress=sys.stderr.isatty())
-    build_seconds = time.perf_counter() - started
-    index = load_index(args.index)
+    try:
+        run = evaluate(args.eval_dir, args.index, args.limit)
+    except FileNotFoundError as exc:
+        sys.exit(str(exc))
+    index, questions, golds, vectors, depth = run.index, run.questions, run.golds, run.vectors, DEPTH
     settings = get_settings()
 
-    vectors = [index.embedder.query(prepare_query(index, q["text"]).dense_text) for q in questions]
-    depth = 60  # chunks fetched so that ten distinct articles remain after merging chunks of one article
-
-    rows = {"plain BM25 (syllables)": plain_bm25(docs, questions)}
-    rows["ours: lexical only"] = [docs_in_order(search(index, q["text"], depth, use_dense=False))
-                                  for q in questions]
-    rows["ours: dense only"] = [docs_in_order(search(index, q["text"], depth, query_vector=v, dense_weight=1.0))
-                                for q, v in zip(questions, vectors)]
-    rows[f"ours: fused (dense weight {settings.dense_weight})"] = [
-        docs_in_order(search(index, q["text"], depth, query_vector=v)) for q, v in zip(questions, vectors)]
-
-    print(f"\nALQAC 2022: {len(questions)} questions, {len(docs)} articles, {manifest['counts']['chunks']} chunks; "
-          f"index build {build_seconds:.1f} s ({manifest['counts']['embedded_chunks']} chunks embedded)")
+    print(f"\nALQAC 2022: {len(questions)} questions, {run.articles} articles, {run.chunks} chunks; "
+          f"index build {run.build_seconds:.1f} s ({run.embedded_chunks} chunks embedded)")
     print("| method | R@1 | R@5 | R@10 | MRR |\n|---|---|---|---|---|")
-    for name, rankings in rows.items():
-        m = metrics(rankings, golds)
-        print(f"| {name} | {m['R@1']:.3f} | {m['R@5']:.3f} | {m['R@10']:.3f} | {m['MRR']:.3f} |")
+    for method, m in run.metrics.items():
+        print(f"| {method_name(method)} | {m['R@1']:.3f} | {m['R@5']:.3f} | {m['R@10']:.3f} | {m['MRR']:.3f} |")
 
     if args.sweep:
         print("\n| dense weight | R@1 | R@5 | MRR |\n|---|---|---|---|")

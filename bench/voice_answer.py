@@ -56,6 +56,18 @@ def voice_note(samples: np.ndarray) -> bytes:
     return buffer.getvalue()
 
 
+def question_clips(ten_second_clip: bool = True) -> dict[str, tuple[bytes, str]]:
+    """Name → (OGG/Opus voice note, the sentence spoken): each test sentence spoken by espeak-ng, and (optionally)
+    a 10-s clip of all three, the longest question the speech service accepts."""
+    with tempfile.TemporaryDirectory() as folder:
+        spoken = [speak(sentence, Path(folder)) for sentence in SENTENCES]
+    clips = {f"question {i + 1} ({s.size / SAMPLE_RATE:.1f} s)": (voice_note(s), SENTENCES[i])
+             for i, s in enumerate(spoken)}
+    if ten_second_clip:
+        clips["10-s clip (3 questions)"] = (voice_note(clip_of(10.0, spoken)), ". ".join(SENTENCES))
+    return clips
+
+
 @contextmanager
 def rasa(args: argparse.Namespace) -> Iterator[str]:
     """The Rasa server named by --url, or Rasa and the action server started here (stopped on exit)."""
@@ -102,11 +114,7 @@ def main() -> None:
     model_dir, vietnamese = pick_model()
     speech_settings = SpeechSettings(vosk_model_path=model_dir)
     service = SpeechService.from_settings(speech_settings)
-    with tempfile.TemporaryDirectory() as folder:
-        spoken = [speak(sentence, Path(folder)) for sentence in SENTENCES]
-    clips = {f"question {i + 1} ({s.size / SAMPLE_RATE:.1f} s)": (voice_note(s), SENTENCES[i])
-             for i, s in enumerate(spoken)}
-    clips["10-s clip (3 questions)"] = (voice_note(clip_of(10.0, spoken)), ". ".join(SENTENCES))
+    clips = question_clips()
 
     rows, transcripts = [], {}
     with rasa(args) as rasa_url, portal(rasa_url, service, speech_settings) as portal_url, \
