@@ -55,6 +55,10 @@ SYSTEM_PACKAGES := espeak-ng sox chromium fonts-noto-color-emoji
 ifeq ($(wildcard /usr/lib/postgresql/*/bin/initdb),)
 SYSTEM_PACKAGES += postgresql
 endif
+# Redis: the lock store of several Rasa replicas; the scale-out test starts its own server on loopback.
+ifeq ($(wildcard /usr/bin/redis-server),)
+SYSTEM_PACKAGES += redis-server
+endif
 system:
 	@missing="$$(for p in $(SYSTEM_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done)"; \
 	if [ -n "$$missing" ]; then \

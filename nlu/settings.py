@@ -9,6 +9,10 @@ TRACKER_STORE_URL            where Rasa keeps conversations: an SQLAlchemy URL. 
 CONVERSATION_RETENTION_DAYS  conversations whose last message is older than this many days are deleted
                              (by the Rasa server at start and then at most once an hour, and by
                              `python -m nlu.conversations purge`); 0 keeps them forever.
+LOCK_STORE_URL               where Rasa replicas serialise the messages of one conversation (nlu/lock_store.py).
+                             Unset: Rasa's in-memory lock store (right for one Rasa process). Several replicas:
+                             redis://[[user]:password@]host[:port][/db] (rediss:// for TLS; port 6379, db 0 by
+                             default); every replica must name the same Redis.
 """
 
 from __future__ import annotations
@@ -43,6 +47,7 @@ def _read(name: str, dotenv: dict[str, str]) -> str:
 class StoreSettings:
     tracker_store_url: str = DEFAULT_TRACKER_STORE_URL
     conversation_retention_days: int = DEFAULT_RETENTION_DAYS
+    lock_store_url: str = ""  # blank: Rasa's in-memory lock store
 
     @classmethod
     def load(cls) -> "StoreSettings":
@@ -56,7 +61,7 @@ class StoreSettings:
             raise ValueError(f"CONVERSATION_RETENTION_DAYS must be a whole number of days, not {days_text!r}") from None
         if days < 0:
             raise ValueError("CONVERSATION_RETENTION_DAYS must be 0 (keep forever) or more")
-        return cls(url, days)
+        return cls(url, days, _read("LOCK_STORE_URL", dotenv))
 
 
 # --- the report (nlu/report.py) --------------------------------------------------------------------------------

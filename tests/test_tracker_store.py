@@ -8,16 +8,12 @@ from __future__ import annotations
 
 import json
 import os
-import pwd
 import re
 import secrets
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
 import uuid
-from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -28,6 +24,7 @@ from conftest import ROOT
 from nlu.conversations import (Feedback, Turn, conversations, delete_older_than, iter_turns, open_store, safe_url,
                                store_url)
 from nlu.settings import DEFAULT_RETENTION_DAYS, StoreSettings
+from services import ServiceMissing, running_postgres
 
 DAY = 86400.0
 QUESTION = "Chỉ tiêu năm 2025 đối với viên chức là bao nhiêu?"
@@ -291,64 +288,13 @@ def test_the_rasa_store_purges_when_saving_at_most_once_an_hour(tmp_path):
 # --- PostgreSQL: a real server started here ----------------------------------------------------------------------
 
 
-@dataclass
-class Postgres:
-    url: str
-    password: str
-
-
-def postgres_programs() -> Path | None:
-    """The newest /usr/lib/postgresql/<version>/bin holding initdb and pg_ctl (Debian's layout), if any."""
-    found = [p.parent for p in Path("/usr/lib/postgresql").glob("*/bin/initdb") if (p.parent / "pg_ctl").exists()]
-    found.sort(key=lambda folder: int(folder.parent.name) if folder.parent.name.isdigit() else 0)
-    return found[-1] if found else None
-
-
 @pytest.fixture(scope="module")
 def postgres():
-    programs = postgres_programs()
-    if programs is None:
-        pytest.skip("no PostgreSQL server programs (/usr/lib/postgresql/*/bin/initdb): `make system` installs them")
-    from actions.launch import free_port
-
-    owner: dict = {}
-    if os.geteuid() == 0:  # initdb and postgres refuse to run as root: the postgres account runs them
-        try:
-            account = pwd.getpwnam("postgres")
-        except KeyError:
-            pytest.skip("running as root and there is no `postgres` account to run the PostgreSQL server")
-        owner = {"user": account.pw_uid, "group": account.pw_gid}
-    base = Path(tempfile.mkdtemp(prefix="ccvc-postgres-"))
-    data, sockets = base / "data", base / "sockets"
-    sockets.mkdir()
-    password = secrets.token_urlsafe(18)
-    (base / "password").write_text(password + "\n")
-    if owner:
-        for path in (base, sockets, base / "password"):
-            os.chown(path, owner["user"], owner["group"])
-    port = free_port()
-    run = dict(cwd=base, capture_output=True, text=True, timeout=120, **owner)
-    started = False
     try:
-        done = subprocess.run([str(programs / "initdb"), "-D", str(data), "-U", "ccvc", "--pwfile",
-                               str(base / "password"), "--auth-local=trust", "--auth-host=scram-sha-256",
-                               "-E", "UTF8", "--locale=C.UTF-8"], **run)
-        assert done.returncode == 0, done.stderr
-        options = f"-c listen_addresses=127.0.0.1 -c port={port} -c unix_socket_directories={sockets} -c fsync=off"
-        done = subprocess.run([str(programs / "pg_ctl"), "-D", str(data), "-l", str(base / "server.log"), "-w",
-                               "-t", "60", "-o", options, "start"], **run)
-        assert done.returncode == 0, done.stderr + (base / "server.log").read_text()
-        started = True
-        admin = sa.create_engine(f"postgresql://ccvc:{password}@127.0.0.1:{port}/postgres",
-                                 isolation_level="AUTOCOMMIT")
-        with admin.connect() as connection:  # production has a database of its own; so does this
-            connection.execute(sa.text("CREATE DATABASE conversations"))
-        admin.dispose()
-        yield Postgres(f"postgresql://ccvc:{password}@127.0.0.1:{port}/conversations", password)
-    finally:
-        if started:
-            subprocess.run([str(programs / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"], **run)
-        shutil.rmtree(base, ignore_errors=True)
+        with running_postgres() as server:
+            yield server
+    except ServiceMissing as missing:
+        pytest.skip(str(missing))
 
 
 def test_postgresql_conversations_survive_a_restart_and_old_ones_are_deleted_at_start(postgres, assistant, model,
