@@ -22,6 +22,8 @@ export ACTION_SERVER_HOST ?= 127.0.0.1
 export ACTION_SERVER_PORT ?= 5055
 export RASA_HOST ?= 127.0.0.1
 export RASA_PORT ?= 5005
+# supervisord's own log, pid file and control socket (supervisord.conf); the fault test points it elsewhere.
+export CCVC_RUN_DIR ?= $(CURDIR)/var
 # The token of Rasa's HTTP API: from the environment (or .env), else one made once and kept in var/.
 ifeq ($(strip $(RASA_API_TOKEN)),)
 RASA_API_TOKEN := $(shell mkdir -p var && { test -s var/rasa-api-token || (umask 077; python3 -c 'import secrets; print(secrets.token_urlsafe(32))' > var/rasa-api-token); } && cat var/rasa-api-token)
@@ -109,7 +111,7 @@ train: setup lookups
 
 # The action server and the Rasa server under supervisord (restarts what dies; Ctrl-C stops all).
 run: train speech-words
-	@mkdir -p var/log
+	@mkdir -p var/log $(CCVC_RUN_DIR)/log
 	$(VENV)/bin/supervisord -c supervisord.conf
 
 shell: train
@@ -143,6 +145,13 @@ bench-speech: setup
 
 bench-voice: train speech-words
 	$(PY) bench/voice_answer.py
+
+# Load and faults (bench/soak.py): 20 clients for 10 minutes through the portal and Rasa's REST webhook, errors, p50/p95
+# and resident memory per minute. SOAK_ARGS="--seconds 30 --every 10" for the short run, "--faults" to kill -9 the
+# action server and then Rasa under `make run`'s supervisord and print time to busy and to recovery.
+.PHONY: bench-soak
+bench-soak: train
+	$(PY) bench/soak.py $(SOAK_ARGS)
 
 # Conversations idle longer than CONVERSATION_RETENTION_DAYS are deleted from TRACKER_STORE_URL (the Rasa server of
 # `make run` also does it at start and then hourly); this does it now.

@@ -1,1 +1,3 @@
-"""Rasa training data (YAML files here) and the Vietnamese pipeline component Rasa loads from config.yml."""
+"""Everything of the Rasa assistant that is not an action: training data (YAML files here), the Vietnamese pipeline
+component, the tracker and lock stores, the conversation reader and report, and the REST client the portal and the
+bot share."""

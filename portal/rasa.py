@@ -1,55 +1,44 @@
-"""Talking to Rasa's REST channel: one question in, the assistant's replies out (text, buttons, custom payload)."""
+"""Talking to Rasa's REST channel: one question in, the assistant's replies out (text, buttons, custom payload).
+
+The transport (several Rasa servers, a circuit breaker that answers "busy" at once while a server is down or
+starting, an empty answer treated as a failure) is nlu/rest_client.py, shared with the Telegram bot.
+"""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import Any
 
-import httpx
+from nlu.rest_client import RasaRest, RasaUnavailable
+
+__all__ = ["RasaClient", "RasaUnavailable", "merge_replies"]
 
 log = logging.getLogger(__name__)
 
 
-class RasaUnavailable(Exception):
-    """Rasa did not answer in time, refused the connection or answered with an error."""
-
-
 class RasaClient:
+    """`base_url`: RASA_URL, one Rasa server or several comma-separated (replicas sharing their stores)."""
+
     def __init__(self, base_url: str, timeout: float) -> None:
         self.base_url = base_url
         self.timeout = timeout
-        self.http = httpx.AsyncClient(timeout=httpx.Timeout(timeout), limits=httpx.Limits(max_connections=50))
+        self.rest = RasaRest(base_url, timeout, max_connections=50)
 
     async def close(self) -> None:
-        await self.http.aclose()
+        await self.rest.aclose()
 
     async def ask(self, sender: str, message: str) -> list[dict[str, Any]]:
-        """The replies to `message` from the conversation `sender`, merged (see `merge_replies`)."""
-        url = f"{self.base_url}/webhooks/rest/webhook"
+        """The replies to `message` from the conversation `sender`, merged (see `merge_replies`). Raises
+        RasaUnavailable (logged here: the page only says the system is busy)."""
         try:
-            # httpx's timeout is per phase (connect, write, read); this bounds the whole exchange: a slow or hung
-            # Rasa becomes "busy" within `timeout` seconds.
-            async with asyncio.timeout(self.timeout):
-                response = await self.http.post(url, json={"sender": sender, "message": message})
-            response.raise_for_status()
-            replies = response.json()
-        except (httpx.TimeoutException, TimeoutError):
-            log.error("Rasa did not answer within %g s (%s)", self.timeout, url)
-            raise RasaUnavailable from None
-        except (httpx.HTTPError, ValueError) as exc:
-            log.error("Rasa failed (%s): %s: %s", url, type(exc).__name__, exc)
-            raise RasaUnavailable from None
-        if not isinstance(replies, list):
-            log.error("Rasa answered something that is not a list of messages: %.200r", replies)
-            raise RasaUnavailable
+            replies = await self.rest.send(sender, message)
+        except RasaUnavailable as exc:
+            log.error("Rasa unavailable, answered busy: %s", exc)
+            raise
         return merge_replies(replies)
 
     async def is_up(self) -> bool:
-        try:
-            return (await self.http.get(f"{self.base_url}/", timeout=3)).status_code == 200
-        except httpx.HTTPError:
-            return False
+        return await self.rest.is_up()
 
 
 def merge_replies(replies: list[Any]) -> list[dict[str, Any]]:
