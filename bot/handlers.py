@@ -21,7 +21,7 @@ from telegram.ext import ApplicationHandlerStop, ContextTypes
 from . import feedback
 from .access import AccessList, RateLimiter, SenderLocks
 from .catalog import CatalogReader
-from .rasa import RasaClient, RasaUnavailable
+from .rasa import RasaClient, RasaUnavailable, typed_question
 from .render import ButtonStore, render, without_feedback
 from .settings import BotSettings
 
@@ -276,7 +276,7 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if not text:
         await tell(update, EMPTY_QUESTION)
         return
-    await converse(update, context, text)
+    await converse(update, context, typed_question(text))
 
 
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from nlu.rest_client import RasaRest, RasaUnavailable
+from nlu.rest_client import RasaRest, RasaUnavailable, typed_question
 
-__all__ = ["RasaClient", "RasaUnavailable"]
+__all__ = ["RasaClient", "RasaUnavailable", "typed_question"]
 
 
 class RasaClient:

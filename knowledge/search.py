@@ -8,6 +8,7 @@ they are embedded: an unaccented query embeds poorly.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -15,6 +16,10 @@ import numpy as np
 from .index import KnowledgeIndex
 from .model import Chunk
 from .text import collapse_whitespace, has_diacritics, normalize, replace_abbreviations
+
+# Half a UTF-16 pair (a broken client, or undecodable bytes read with surrogateescape) is no character: the
+# tokenizer of the embedding model refuses such strings, so a question drops them.
+_LONE_SURROGATES = re.compile("[\ud800-\udfff]")
 
 
 @dataclass
@@ -32,7 +37,7 @@ class PreparedQuery:
 
 
 def prepare_query(index: KnowledgeIndex, query: str) -> PreparedQuery:
-    text = collapse_whitespace(normalize(query))
+    text = collapse_whitespace(normalize(_LONE_SURROGATES.sub(" ", query)))
     dense_text = index.accents.restore(text) if text and not has_diacritics(text) else text
     return PreparedQuery(text, replace_abbreviations(dense_text))
 

@@ -25,7 +25,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
+import unicodedata
 import zlib
 from dataclasses import dataclass, field
 from typing import Any, Sequence
@@ -38,6 +40,20 @@ WEBHOOK = "/webhooks/rest/webhook"
 PROBE_TIMEOUT = 1.5  # seconds for a connection or a health check: under the 2-s "busy" goal, generous for loopback
 NO_MESSAGE = ("Rasa answered with no message: a custom action failed, most likely the action server is down or "
               "restarting (Rasa's log says \"Encountered an exception while running action\")")
+
+
+# Typed text never commands Rasa: its built-in intents typed as "/restart", "/session_start" or "/back" make it act and
+# answer nothing (which reads as "busy"), so the slash goes and the word is read as text. Button payloads
+# ("/feedback{…}", "/greet") name our own intents and are sent as they are, not through typed_question.
+_RASA_BUILTIN_INTENT = re.compile(r"^/(restart|session_start|back)\b", re.IGNORECASE)
+# Half a UTF-16 pair (JSON "\ud800" from a broken client) is no character and cannot be encoded for Rasa: dropped.
+_LONE_SURROGATES = re.compile("[\ud800-\udfff]")
+
+
+def typed_question(text: str) -> str:
+    """A question a user typed, as Rasa gets it: NFC, trimmed, without lone surrogates or a built-in Rasa command."""
+    text = unicodedata.normalize("NFC", _LONE_SURROGATES.sub("", text)).strip()
+    return _RASA_BUILTIN_INTENT.sub(r"\1", text)
 
 
 class RasaUnavailable(Exception):

@@ -17,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import unicodedata
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,7 +35,7 @@ from starlette.websockets import WebSocketDisconnect, WebSocketState
 from . import admin, feedback, hr, session, widget
 from .json_api import BodyTooLarge, media_type, problem, read_body, read_json
 from .limits import RateLimiter
-from .rasa import RasaClient, RasaUnavailable
+from .rasa import RasaClient, RasaUnavailable, typed_question
 from .settings import PortalSettings
 
 log = logging.getLogger(__name__)
@@ -224,7 +223,7 @@ def create_app(settings: PortalSettings | None = None, speech: SpeechState | Non
         message = data.get("message") if isinstance(data, dict) else None
         if not isinstance(message, str):
             return problem(422, "no_message", BAD_JSON)
-        message = unicodedata.normalize("NFC", message).strip()
+        message = typed_question(message)
         if not message:
             return problem(422, "empty_message", NO_MESSAGE)
         if len(message) > settings.portal_max_message_chars:

@@ -49,5 +49,5 @@ async def read_json(request: Request, limit: int, bad_json: str) -> Any:
         return json.loads(await read_body(request, limit))
     except BodyTooLarge:
         return problem(413, "too_large", BODY_TOO_LARGE)
-    except ValueError:  # malformed JSON or not UTF-8
+    except (ValueError, RecursionError):  # malformed JSON, not UTF-8, or nested too deep for the parser
         return problem(400, "bad_json", bad_json)

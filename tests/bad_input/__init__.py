@@ -1,0 +1,1 @@
+"""The bad-input corpus: cases as data (cases.yaml), audio and bodies made at test time (generators.py)."""
