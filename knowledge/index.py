@@ -12,8 +12,9 @@ Layout of an index folder:
         lexical/          BM25 index (bm25s)
         accents.json      syllable unigram/bigram counts for restoring diacritics of queries
 
-A build never touches the live version: it writes a new folder and then replaces CURRENT, so a crash
-half-way leaves the previous index serving. Loading verifies every file's checksum.
+A build never touches the live version: it writes `.building-<pid>-…/`, flushes every file to disk, renames it to
+`v-…/` and only then replaces CURRENT, so a crash or a power cut half-way leaves the previous index serving (a
+leftover `.building-…` folder of a dead build is removed by the next build). Loading verifies every file's checksum.
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ log = logging.getLogger(__name__)
 FORMAT_VERSION = 2  # bump when chunking or indexed text changes: older builds are then rebuilt
 POINTER = "CURRENT"
 KEEP_VERSIONS = 2  # the live one and the one before it
+BUILDING = ".building-"  # a build in progress: .building-<pid>-v-…, renamed to v-… once on disk
 
 
 class IndexLoadError(RuntimeError):
@@ -273,8 +275,9 @@ def build_index(
     facts = [fact for a in analysed for fact in a.facts]
 
     index_dir.mkdir(parents=True, exist_ok=True)
-    version = tempfile.mkdtemp(prefix=f"v-{time.strftime('%Y%m%d-%H%M%S')}-", dir=index_dir)
-    folder = Path(version)
+    _remove_dead_builds(index_dir)
+    folder = Path(tempfile.mkdtemp(prefix=f"{BUILDING}{os.getpid()}-v-{time.strftime('%Y%m%d-%H%M%S')}-",
+                                   dir=index_dir))
     try:
         _write_jsonl(folder / "documents.jsonl", (
             {"doc_id": a.doc.doc_id, "title": a.doc.title, "meta": a.doc.meta,
@@ -309,6 +312,11 @@ def build_index(
         }
         _write_json(folder / "manifest.json", manifest)
         os.chmod(folder, 0o755)
+        _flush_to_disk(folder)
+        finished = index_dir / folder.name.split("-", 2)[2]  # .building-<pid>-v-… → v-…
+        os.rename(folder, finished)
+        folder = finished
+        _fsync_dir(index_dir)
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
@@ -339,6 +347,34 @@ def _write_json(path: Path, data: dict) -> None:
     path.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
 
 
+def _fsync_dir(path: Path) -> None:
+    descriptor = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def _flush_to_disk(folder: Path) -> None:
+    """Every file and folder of a finished build on disk before CURRENT may name it: after a power cut, CURRENT must
+    never point at files the kernel had not yet written."""
+    for path in sorted(folder.rglob("*")):
+        if path.is_file():
+            with path.open("rb") as handle:
+                os.fsync(handle.fileno())
+    for path in [*sorted(p for p in folder.rglob("*") if p.is_dir()), folder]:
+        _fsync_dir(path)
+
+
+def _remove_dead_builds(index_dir: Path) -> None:
+    """Remove the `.building-<pid>-…` folders of builds whose process is gone (killed, or a power cut)."""
+    for path in index_dir.glob(f"{BUILDING}*"):
+        pid = path.name[len(BUILDING):].split("-", 1)[0]
+        if pid.isdigit() and int(pid) != os.getpid() and Path(f"/proc/{pid}").exists():
+            continue  # another build is running now
+        shutil.rmtree(path, ignore_errors=True)
+
+
 def _switch_to(index_dir: Path, version: str) -> None:
     """Point CURRENT at the new version atomically, then drop versions older than the previous one."""
     tmp = index_dir / f".{POINTER}.{os.getpid()}"
@@ -346,6 +382,7 @@ def _switch_to(index_dir: Path, version: str) -> None:
     with tmp.open("rb") as handle:
         os.fsync(handle.fileno())
     os.replace(tmp, index_dir / POINTER)
+    _fsync_dir(index_dir)
     versions = sorted((p for p in index_dir.glob("v-*") if p.is_dir()), key=lambda p: p.stat().st_mtime)
     keep = {version} | {p.name for p in versions[-KEEP_VERSIONS:]}
     for path in versions:

@@ -160,8 +160,10 @@ def test_a_build_killed_half_way_is_never_loaded(small_index, small_corpus, tmp_
             build.kill()
             build.wait()
 
-    half_written = [p for p in index_dir.glob("v-*") if p.is_dir() and not (p / "manifest.json").exists()]
+    half_written = [p for p in index_dir.glob(".building-*") if p.is_dir()]
     assert len(half_written) == 1 and (half_written[0] / "chunks.jsonl").exists()  # really cut off mid-build
+    assert not (half_written[0] / "manifest.json").exists()
+    assert all((p / "manifest.json").exists() for p in index_dir.glob("v-*"))  # only finished builds are versions
     assert (index_dir / POINTER).read_text(encoding="utf-8") == pointer_before
     served = load_index(index_dir, settings)
     assert served.folder == serving_before and set(served.documents) == set(SMALL_DOCS)
@@ -179,6 +181,7 @@ def test_a_build_killed_half_way_is_never_loaded(small_index, small_corpus, tmp_
     build_from_paths([small_corpus], index_dir, settings, progress=False)
     rebuilt = load_index(index_dir, settings)
     assert rebuilt.folder != serving_before and "lo-trinh.txt" in rebuilt.documents
+    assert not list(index_dir.glob(".building-*"))  # the dead build's leftover is gone
 
 
 # ---------------------------------------------------------------------------------------------------------------
