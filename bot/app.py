@@ -6,12 +6,14 @@ import asyncio
 import logging
 import secrets
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from telegram import BotCommand, LinkPreviewOptions, Update
 from telegram.error import TelegramError
-from telegram.ext import (Application, CallbackQueryHandler, CommandHandler, Defaults, MessageHandler, TypeHandler,
-                          filters)
+from telegram.ext import (Application, CallbackQueryHandler, CommandHandler, Defaults, ExtBot, MessageHandler,
+                          TypeHandler, filters)
+from telegram.request import HTTPXRequest
 
 from . import handlers
 from .access import AccessList, RateLimiter, SenderLocks
@@ -33,15 +35,43 @@ COMMANDS = [BotCommand("start", "Lời chào và câu hỏi mẫu"), BotCommand(
             BotCommand("tailieu", "Danh sách văn bản"), BotCommand("lienhe", "Thông tin liên hệ")]
 
 
+class TolerantBot(ExtBot):
+    """The library's bot, except that an update it cannot read does not stop polling. python-telegram-bot parses a
+    whole getUpdates batch at once; one update it cannot parse (a field a newer Bot API made required, say) fails the
+    batch, and the library then asks for the same batch again and again: nobody gets an answer any more. Such an
+    update is logged and replaced by an empty one with the same id, which no handler answers and which moves the
+    offset on."""
+
+    async def _post(self, endpoint: str, data: dict | None = None, *args: Any, **kwargs: Any) -> Any:
+        result = await super()._post(endpoint, data, *args, **kwargs)
+        if endpoint == "getUpdates" and isinstance(result, list):
+            return [update for update in map(self._readable, result) if update is not None]
+        return result
+
+    def _readable(self, update: Any) -> dict | None:
+        try:
+            Update.de_json(update, self)
+            return update
+        except Exception as exc:  # noqa: BLE001 - whatever the library raises, this update is the only casualty
+            update_id = update.get("update_id") if isinstance(update, dict) else None
+            kinds = sorted(set(update) - {"update_id"}) if isinstance(update, dict) else type(update).__name__
+            log.error("Telegram update %s (%s) cannot be read by this python-telegram-bot: skipped (%s: %s)",
+                      update_id, kinds, type(exc).__name__, exc)
+            return {"update_id": update_id} if isinstance(update_id, int) else None
+
+
 def build_application(settings: BotSettings, *, index_dir: Path | None = None, speech: object | None = None,
                       webhook: bool = False) -> Application:
     """The bot. `index_dir` is the knowledge index the /tailieu, /lienhe and /help lists are read from; `speech` a
     loaded speech.SpeechService (None: loaded from the speech settings at start-up)."""
     if not settings.token:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
-    builder = (Application.builder().token(settings.token)
-               .base_url(settings.telegram_api_url).base_file_url(settings.telegram_file_url)
-               .defaults(Defaults(link_preview_options=LinkPreviewOptions(is_disabled=True)))
+    bot = TolerantBot(settings.token, base_url=settings.telegram_api_url, base_file_url=settings.telegram_file_url,
+                      defaults=Defaults(link_preview_options=LinkPreviewOptions(is_disabled=True)),
+                      # the pool sizes ApplicationBuilder would choose: 256 for calls, 1 for the long poll
+                      request=HTTPXRequest(connection_pool_size=256),
+                      get_updates_request=HTTPXRequest(connection_pool_size=1))
+    builder = (Application.builder().bot(bot)
                .concurrent_updates(CONCURRENT_UPDATES)
                .post_init(post_init).post_shutdown(post_shutdown))
     if webhook:

@@ -25,8 +25,18 @@ def webhook_app(application: Application, path: str, secret: str) -> Starlette:
                         request.client.host if request.client else "?")
             return Response(status_code=HTTPStatus.FORBIDDEN)
         try:
-            update = Update.de_json(await request.json(), application.bot)
-        except Exception as exc:  # not JSON, or not an update: Telegram never sends that
+            body = await request.json()
+        except ValueError as exc:  # not JSON: Telegram never sends that
+            log.warning("webhook call with a body that is not JSON: %s", exc)
+            return Response(status_code=HTTPStatus.BAD_REQUEST)
+        try:
+            update = Update.de_json(body, application.bot)
+        except Exception as exc:  # noqa: BLE001 - an update this library cannot read, or not an update at all
+            if isinstance(body, dict) and isinstance(body.get("update_id"), int):
+                # Telegram would send it again and again: taken (200) and skipped, like polling does (TolerantBot).
+                log.error("Telegram update %s cannot be read by this python-telegram-bot: skipped (%s: %s)",
+                          body["update_id"], type(exc).__name__, exc)
+                return Response()
             log.warning("webhook call with a body that is not an update: %s", exc)
             return Response(status_code=HTTPStatus.BAD_REQUEST)
         await application.update_queue.put(update)

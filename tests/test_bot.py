@@ -270,6 +270,15 @@ def test_stickers_photos_documents_locations_and_edited_messages_get_a_polite_re
     assert "Nguyễn Xuân Bình" in ask(telegram, chat, "Kế hoạch 206 do ai ký?")  # and the bot still answers
 
 
+def test_an_update_the_library_cannot_read_is_skipped_and_everyone_else_is_still_answered(telegram, logs):
+    """A poll without the fields this python-telegram-bot requires (as a newer or older Bot API might send it): the
+    library would ask for that batch forever; the bot logs it, skips it and goes on."""
+    chat = 204
+    unreadable = telegram.push({"poll": {"id": "p-old", "question": "?", "options": [{"text": "a"}]}})
+    assert "Nguyễn Xuân Bình" in ask(telegram, chat, "Kế hoạch 206 do ai ký?")
+    assert any(f"Telegram update {unreadable} " in line and "skipped" in line for line in logs.text.splitlines())
+
+
 # --- access, groups --------------------------------------------------------------------------------------------
 
 
@@ -466,7 +475,12 @@ def test_webhook_mode_takes_updates_from_telegram_only(assistant, index_dir):
             assert httpx.post(hook, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "wrong"},
                               timeout=10).status_code == 403
             assert not fake.messages_to(USER)
-            response = httpx.post(hook, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": secret}, timeout=10)
+            signed = {"X-Telegram-Bot-Api-Secret-Token": secret}
+            assert httpx.post(hook, content=b"{not json", headers=signed, timeout=10).status_code == 400
+            # An update this library cannot read is taken (Telegram would resend it forever) and skipped.
+            unreadable = {"update_id": 2, "poll": {"id": "p-old", "question": "?", "options": [{"text": "a"}]}}
+            assert httpx.post(hook, json=unreadable, headers=signed, timeout=10).status_code == 200
+            response = httpx.post(hook, json=update, headers=signed, timeout=10)
             assert response.status_code == 200
             assert "Nguyễn Xuân Bình" in fake.wait_messages(USER, 1)[0].text
         finally:
