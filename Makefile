@@ -61,6 +61,8 @@ endif
 ifeq ($(wildcard /usr/bin/redis-server),)
 SYSTEM_PACKAGES += redis-server
 endif
+# Firefox (ESR): the widget's second browser test, driven over WebDriver BiDi (tests/test_widget_firefox.py).
+SYSTEM_PACKAGES += firefox-esr
 system:
 	@missing="$$(for p in $(SYSTEM_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done)"; \
 	if [ -n "$$missing" ]; then \

@@ -161,7 +161,9 @@ def create_app(settings: PortalSettings | None = None, speech: SpeechState | Non
             log.exception("unhandled error on %s %s", request.method, request.url.path)
             response = problem(500, "server_error", SERVER_ERROR)
         response.headers.update(SECURITY_HEADERS)
-        if fresh:
+        origin = request.headers.get("origin")
+        cross_site = bool(origin) and urlsplit(origin).netloc != request.headers.get("host")
+        if fresh and not cross_site:  # a host portal's page (the widget) gets no session: browsers refuse it anyway
             response.set_cookie(session.COOKIE_NAME, session.sign(request.state.session_id, secret), httponly=True,
                                 samesite="strict", secure=settings.portal_cookie_secure, path="/")
         return response

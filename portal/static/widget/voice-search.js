@@ -24,6 +24,7 @@
   };
   const SELECTOR = 'input[type="search"], input[data-voice-search]';
   const TARGET_RATE = 16000;
+  const RESUME_LIMIT_MS = 5000; // the audio context must start within this, else the mic is reported unusable
   const CHUNK_SAMPLES = 1600; // 100 ms per WebSocket message
   const FINAL_WAIT_MS = 15000; // after "stop": how long to wait for the recogniser's final result
   const INSET = 4; // px between the mic and the box's right edge
@@ -445,7 +446,12 @@
     if (session !== s) return end(s);
     s.socket = openSocket(s);
     try {
-      await s.context.resume();
+      // A browser without an audio output device may never start the context (Firefox waits on the output clock):
+      // the user is told instead of watching "preparing" for ever.
+      await Promise.race([
+        s.context.resume(),
+        new Promise((_, reject) => setTimeout(() => reject(new Error("audio context did not start")), RESUME_LIMIT_MS)),
+      ]);
       s.audio = await startAudio(s);
     } catch (error) {
       console.error("ccvc voice search: audio capture failed", error);
