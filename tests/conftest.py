@@ -145,3 +145,14 @@ def small_index(small_template: tuple[Path, Path], small_corpus: Path, tmp_path:
     target = tmp_path / "index"
     shutil.copytree(small_template[1], target)
     return target
+
+
+@pytest.fixture(scope="session")
+def speech():
+    """The real speech service on the Korean Vosk model (the one installable here), loaded once for every module
+    that serves speech (portal, widget, browsers)."""
+    from test_portal import korean_model, load_speech
+
+    state = load_speech(korean_model())
+    assert state.available, state.message
+    return state

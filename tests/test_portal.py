@@ -138,13 +138,6 @@ def clips(tmp_path_factory: pytest.TempPathFactory) -> Clips:
 
 
 @pytest.fixture(scope="module")
-def speech() -> SpeechState:
-    state = load_speech(korean_model())
-    assert state.available, state.message
-    return state
-
-
-@pytest.fixture(scope="module")
 def portal(assistant, speech: SpeechState):
     with RunningPortal(portal_settings(assistant.rasa_url), speech) as running:
         yield running

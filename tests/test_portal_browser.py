@@ -12,12 +12,14 @@ from __future__ import annotations
 import os
 import re
 import shutil
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Callable, Iterator
 
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from test_portal import (QUESTION, Clips, RunningPortal, korean_model, load_speech, portal_settings,
+from test_portal import (QUESTION, Clips, RunningPortal, load_speech, portal_settings,
                          wav_seconds)
 
 CHROMIUM = "/usr/bin/chromium"
@@ -33,13 +35,6 @@ def clips(tmp_path_factory: pytest.TempPathFactory) -> Clips:
 
 
 @pytest.fixture(scope="module")
-def speech():
-    state = load_speech(korean_model())
-    assert state.available, state.message
-    return state
-
-
-@pytest.fixture(scope="module")
 def portal(assistant, speech):
     with RunningPortal(portal_settings(assistant.rasa_url), speech) as running:
         yield running
@@ -51,22 +46,22 @@ def playwright():
         yield driver
 
 
-@pytest.fixture
-def launch(playwright):
-    """launch(clip=None, microphone=True) → a page of a fresh Chromium; the clip plays once as the microphone.
-    Page errors fail the test."""
+@contextmanager
+def chromium_pages(playwright, viewport: dict[str, int], *extra_args: str) -> Iterator[Callable[..., Page]]:
+    """start(clip=None, microphone=True) → a page of a fresh Chromium with a fake microphone; the clip plays once as
+    the microphone, `microphone=False` denies it. Page errors and alerts fail the test at the end."""
     browsers: list[Browser] = []
     errors: list[str] = []
 
     def start(clip: Path | None = None, microphone: bool = True) -> Page:
-        args = [*QUIET, "--use-fake-device-for-media-stream"]
+        args = [*QUIET, "--use-fake-device-for-media-stream", *extra_args]
         if microphone:
             args.append("--use-fake-ui-for-media-stream")  # grants the microphone (without it: denied)
         if clip is not None:
             args.append(f"--use-file-for-fake-audio-capture={clip}%noloop")
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=args)
         browsers.append(browser)
-        page = browser.new_page(viewport={"width": 1100, "height": 900}, locale="vi-VN")
+        page = browser.new_page(viewport=viewport, locale="vi-VN")
         page.on("pageerror", lambda error: errors.append(str(error)))
         page.on("dialog", lambda dialog: (errors.append(f"dialog: {dialog.message}"), dialog.dismiss()))
         return page
@@ -75,6 +70,12 @@ def launch(playwright):
     for browser in browsers:
         browser.close()
     assert not errors, errors
+
+
+@pytest.fixture
+def launch(playwright):
+    with chromium_pages(playwright, {"width": 1100, "height": 900}) as start:
+        yield start
 
 
 def open_portal(page: Page, portal: RunningPortal) -> Page:

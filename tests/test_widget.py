@@ -18,7 +18,7 @@ from websockets.sync.client import connect
 from actions.launch import free_port
 from portal import PortalSettings
 from portal.demo import DEFAULT_ENDPOINT, DemoServer
-from test_portal import (VIETNAMESE, Clips, RunningPortal, korean_model, load_speech, portal_settings, stream,
+from test_portal import (VIETNAMESE, Clips, RunningPortal, portal_settings, stream,
                          wav_pcm)
 
 HOST_PORTAL = "http://localhost:8000"  # a host portal allowed to embed the widget
@@ -34,13 +34,6 @@ def no_rasa() -> str:
 @pytest.fixture(scope="module")
 def clips(tmp_path_factory: pytest.TempPathFactory) -> Clips:
     return Clips.make(tmp_path_factory.mktemp("widget-clips"))
-
-
-@pytest.fixture(scope="module")
-def speech():
-    state = load_speech(korean_model())
-    assert state.available, state.message
-    return state
 
 
 @pytest.fixture(scope="module")

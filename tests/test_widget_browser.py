@@ -13,16 +13,15 @@ import json
 import re
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from playwright.sync_api import Browser, Page, WebSocket, expect, sync_playwright
+from playwright.sync_api import Page, WebSocket, expect, sync_playwright
 
 from actions.launch import free_port
 from portal.demo import DemoServer
-from test_portal import QUESTION, Clips, RunningPortal, korean_model, load_speech, portal_settings, wav_seconds
-from test_portal_browser import CHROMIUM, NOT_SILENT, QUIET, screenshot
+from test_portal import QUESTION, Clips, RunningPortal, load_speech, portal_settings, wav_seconds
+from test_portal_browser import NOT_SILENT, chromium_pages, screenshot
 
 INSECURE_HOST = "demo.test"  # resolved to 127.0.0.1 by Chromium's host rules: a plain-HTTP page, not localhost
 
@@ -85,13 +84,6 @@ def clips(tmp_path_factory: pytest.TempPathFactory) -> Clips:
 
 
 @pytest.fixture(scope="module")
-def speech():
-    state = load_speech(korean_model())
-    assert state.available, state.message
-    return state
-
-
-@pytest.fixture(scope="module")
 def site(speech):
     """The portal without Rasa behind it: the widget's search mode only needs speech."""
     with widget_site(f"http://127.0.0.1:{free_port()}", speech) as running:
@@ -106,28 +98,9 @@ def playwright():
 
 @pytest.fixture
 def launch(playwright):
-    """launch(clip=None, microphone=True) → a page of a fresh Chromium; the clip plays once as the microphone.
-    Page errors fail the test."""
-    browsers: list[Browser] = []
-    errors: list[str] = []
-
-    def start(clip: Path | None = None, microphone: bool = True) -> Page:
-        args = [*QUIET, "--use-fake-device-for-media-stream", f"--host-resolver-rules=MAP {INSECURE_HOST} 127.0.0.1"]
-        if microphone:
-            args.append("--use-fake-ui-for-media-stream")  # grants the microphone (without it: denied)
-        if clip is not None:
-            args.append(f"--use-file-for-fake-audio-capture={clip}%noloop")
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=args)
-        browsers.append(browser)
-        page = browser.new_page(viewport={"width": 1200, "height": 820}, locale="vi-VN")
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        page.on("dialog", lambda dialog: (errors.append(f"dialog: {dialog.message}"), dialog.dismiss()))
-        return page
-
-    yield start
-    for browser in browsers:
-        browser.close()
-    assert not errors, errors
+    with chromium_pages(playwright, {"width": 1200, "height": 820},
+                        f"--host-resolver-rules=MAP {INSECURE_HOST} 127.0.0.1") as start:
+        yield start
 
 
 def open_demo(page: Page, url: str, boxes: int = 3) -> Page:

@@ -21,7 +21,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from bidi import FIREFOX, Firefox, Page, deserialize
-from test_widget_browser import Site, speech, widget_site  # noqa: F401 - `speech` is a fixture used here
+from test_widget_browser import Site, widget_site
 from actions.launch import free_port
 
 pytestmark = pytest.mark.skipif(FIREFOX is None, reason="firefox-esr is not installed (make system installs it)")
@@ -96,7 +96,7 @@ class Browser:
 
 
 @pytest.fixture(scope="module")
-def site(speech):  # noqa: F811 - the imported fixture
+def site(speech):
     """The portal without Rasa behind it: the widget's search mode only needs speech."""
     with widget_site(f"http://127.0.0.1:{free_port()}", speech) as running:
         yield running
