@@ -15,6 +15,7 @@ from functools import lru_cache
 
 from .accents import question_phrases
 from .index import KnowledgeIndex
+from .kinds import ASKS_SIGNER_RE, KIND_CUES, LEVEL_RE, ROLE_WORDS, YEAR_RE, plain, question_kind, signature_span
 from .model import PATH_SEPARATOR, Chunk, Fact
 from .search import Hit, PreparedQuery, prepare_query, search
 from .text import collapse_whitespace, has_diacritics, strip_diacritics, syllables
@@ -50,47 +51,6 @@ class Answer:
             "citations": [c.to_dict() for c in self.citations],
             "suggestions": self.suggestions,
         }
-
-
-# Cue words (diacritic-free) of each kind of question, most specific kinds first.
-KIND_CUES: list[tuple[str, re.Pattern]] = [
-    # "Tôi là giáo viên tiếng Anh, có phải thực hiện … không?": does the plan apply to this person?
-    ("check", re.compile(r"\bco (phai|bi|duoc|thuoc|nam trong|ap dung|can)\b.*\bkhong\b")),
-    ("contact", re.compile(r"\b(lien he|lien lac|so dien thoai|dien thoai|sdt|email|e mail|thu dien tu|fax|may le|"
-                           r"di dong|hotline|goi cho ai|hoi ai|nguoi do|dau moi lien he)\b")),
-    ("document", re.compile(r"\b(so hieu|ngay ban hanh|ban hanh ngay|ban hanh khi nao|nguoi ky|ai ky|ky ngay|"
-                            r"ky boi|co quan ban hanh|ai ban hanh|can cu|thuc hien quyet dinh|trich yeu|"
-                            r"van ban so|so van ban|ngay ky|nam ban hanh|thuc hien (cong van|van ban|quyet dinh) nao|"
-                            r"trien khai (cong van|van ban|quyet dinh) nao)\b")),
-    ("exclusion", re.compile(r"\b(khong ap dung|khong thuoc|khong phai (hoc|thuc hien|ap dung)|ngoai tru|"
-                             r"tru nhung|duoc mien|mien|loai tru|khong bat buoc)\b")),
-    ("target", re.compile(r"\b(chi tieu|bao nhieu phan tram|may phan tram|phan tram|ty le|ti le|bac \d|"
-                          r"dat bac|bac may|%)")),
-    ("funding", re.compile(r"\b(kinh phi|ngan sach|nguon tien|tien dau|ai chi tra|chi tra|ai tra tien|"
-                           r"tai tro|nguon von|du toan|chi phi)\b")),
-    ("duty", re.compile(r"\b(nhiem vu|trach nhiem|lam gi|phu trach|vai tro|duoc giao)\b")),
-    ("roadmap", re.compile(r"\b(lo trinh|giai doan|thoi gian thuc hien|thoi han|tien do|khi nao|bao gio|"
-                           r"den nam nao|tu nam nao|keo dai|trong bao lau|may nam)\b")),
-    ("eligibility", re.compile(r"\b(ap dung (cho|voi|doi voi)|doi tuong|ai phai|ai duoc|ai tham gia|"
-                               r"co thuoc|thuoc dien|co phai hoc|co ap dung|danh cho ai|ap dung)\b")),
-]
-
-YEAR_RE = re.compile(r"\b(19|20)\d{2}\b")
-LEVEL_RE = re.compile(r"\bbac\s*(\d)\b")
-# Role words of the groups in targets and eligibility, diacritic-free.
-ROLE_WORDS = ["can bo", "cong chuc", "vien chuc", "lanh dao", "quan ly", "cap xa", "cap huyen", "cap tinh",
-              "giao vien", "giang vien", "chuyen gia"]
-
-
-def plain(text: str) -> str:
-    return " ".join(strip_diacritics(s) for s in syllables(text))
-
-
-def question_kind(plain_question: str) -> str | None:
-    for kind, pattern in KIND_CUES:
-        if pattern.search(plain_question):
-            return kind
-    return None
 
 
 def _citation(index: KnowledgeIndex, doc_id: str, section: str, start: int, end: int) -> Citation:
@@ -311,32 +271,11 @@ def _answer_document(index: KnowledgeIndex, q: str, docs: list[str]) -> tuple[st
     if info.references:
         text += f". Căn cứ/thực hiện: {', '.join(info.references)}"
     citations = [_fact_citation(index, about)]
-    signature = _signature_span(doc.source, info.signer or info.signer_title)
+    signature = signature_span(doc.source, info.signer or info.signer_title)
     if signature and ASKS_SIGNER_RE.search(q):
         citations.insert(0, _citation(index, doc.doc_id, f"{index.doc_label(doc.doc_id)}{PATH_SEPARATOR}Phần kết",
                                       *signature))
     return text + ".", citations
-
-
-# Diacritic-free, so "ký" must come with a neighbour: a bare "ky" is also kỳ and kỹ.
-ASKS_SIGNER_RE = re.compile(r"\b(ai ky|nguoi ky|ky boi|ky ngay|ngay ky|ky voi|chuc vu)\b")
-
-
-def _signature_span(source: str, signer: str) -> tuple[int, int] | None:
-    """The signature block: from its first 'TM.'/'KT.'/'Q.'/'TL.' line to the signer's name (or title)."""
-    if not signer:
-        return None
-    last_word = signer.split(",")[-1].strip().split()[-1].lower()
-    end = source.lower().rfind(last_word)
-    if end < 0:
-        return None
-    end += len(last_word)
-    heads = [m.start() for m in re.finditer(r"\b(TM|KT|Q|TL|TUQ)\.", source, re.I)
-             if end - SIGNATURE_BLOCK_CHARS < m.start() < end]
-    return (min(heads), end) if heads else None
-
-
-SIGNATURE_BLOCK_CHARS = 200
 
 
 @lru_cache(maxsize=1)

@@ -3,7 +3,8 @@
 Fusion is a weighted sum of normalised scores over the union of both candidate lists; the weight was
 tuned on ALQAC 2022 and our own question set (bench/), where plain reciprocal rank fusion lost to good
 lexical search. Queries typed without diacritics get them restored from the corpus vocabulary before
-they are embedded: an unaccented query embeds poorly.
+they are embedded: an unaccented query embeds poorly. A question asking for a kind of fact (who signed, the
+targets, an agency's duties, …) lifts the passages that hold facts of that kind, found when the index was built.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .index import KnowledgeIndex
+from .kinds import ASKS_SIGNER_RE, ROLE_WORDS, plain, question_kind, signature_span
 from .model import Chunk
 from .text import collapse_whitespace, has_diacritics, normalize, replace_abbreviations
 
@@ -25,7 +27,7 @@ _LONE_SURROGATES = re.compile("[\ud800-\udfff]")
 @dataclass
 class Hit:
     chunk: Chunk
-    score: float  # fused score in [0, 1]
+    score: float  # fused score (with the fact boost) in [0, 1]
     lexical: float  # BM25 score normalised by the best BM25 score of the query
     dense: float  # cosine similarity of query and chunk embeddings
 
@@ -40,6 +42,46 @@ def prepare_query(index: KnowledgeIndex, query: str) -> PreparedQuery:
     text = collapse_whitespace(normalize(_LONE_SURROGATES.sub(" ", query)))
     dense_text = index.accents.restore(text) if text and not has_diacritics(text) else text
     return PreparedQuery(text, replace_abbreviations(dense_text))
+
+
+# The facts each kind of question asks for: (fact kind, whom they apply to or None for any).
+FACTS_ASKED = {
+    "check": ("eligibility", None), "eligibility": ("eligibility", True), "exclusion": ("eligibility", False),
+    "target": ("target", None), "contact": ("contact", None), "duty": ("duty", None), "funding": ("funding", None),
+    "roadmap": ("roadmap", None), "document": ("document", None),
+}
+
+
+def _rows_holding(index: KnowledgeIndex, spots: list[tuple[str, int]]) -> np.ndarray:
+    """Rows of the chunks whose span holds one of the (document, offset) spots."""
+    rows_of: dict[str, list[int]] = {}
+    for row, chunk in enumerate(index.chunks):
+        rows_of.setdefault(chunk.doc_id, []).append(row)
+    return np.array(sorted({row for doc_id, offset in spots for row in rows_of.get(doc_id, [])
+                            if index.chunks[row].start <= offset < index.chunks[row].end}), dtype=np.int64)
+
+
+def asked_rows(index: KnowledgeIndex, question: str) -> np.ndarray:
+    """Rows of the chunks holding the kind of fact the question asks for (a signer: the signature block)."""
+    q = plain(question)
+    kind = question_kind(q)
+    if kind == "check" and not any(role in q for role in ROLE_WORDS):
+        kind = None  # "có phải … không?" about no one's role asks a duty or a rule, not whom the plan covers
+    if kind not in FACTS_ASKED:
+        return np.zeros(0, dtype=np.int64)
+    signer = kind == "document" and bool(ASKS_SIGNER_RE.search(q))
+    key = ("asked_rows", kind, signer)
+    if key not in index.memo:
+        if signer:
+            spans = [(doc_id, signature_span(doc.source, doc.info.signer or doc.info.signer_title))
+                     for doc_id, doc in index.documents.items() if doc.info]
+            spots = [(doc_id, span[0]) for doc_id, span in spans if span]
+        else:
+            fact_kind, applies = FACTS_ASKED[kind]
+            spots = [(f.doc_id, f.start) for f in index.facts
+                     if f.kind == fact_kind and (applies is None or f.data.get("applies") == applies)]
+        index.memo[key] = _rows_holding(index, spots)
+    return index.memo[key]
 
 
 def _top(scores: np.ndarray, k: int) -> np.ndarray:
@@ -90,5 +132,8 @@ def search(
     else:
         dense = np.zeros(len(rows), dtype=np.float32)
         fused = lexical_norm
+    if settings.fact_boost:
+        # rescaled so that scores stay in [0, 1]
+        fused = (fused + settings.fact_boost * np.isin(rows, asked_rows(index, prepared.text))) / (1 + settings.fact_boost)
     order = np.argsort(-fused)[:top_k]
     return [Hit(index.chunks[int(rows[i])], float(fused[i]), float(lexical_norm[i]), float(dense[i])) for i in order]

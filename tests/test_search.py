@@ -9,7 +9,7 @@ import pytest
 from conftest import DOC_206, DOC_642
 from knowledge.embed import EmbeddingModelError
 from knowledge.index import load_index
-from knowledge.search import Hit, prepare_query, search
+from knowledge.search import Hit, asked_rows, prepare_query, search
 from knowledge.settings import KnowledgeSettings
 
 
@@ -125,6 +125,48 @@ def test_query_vector_can_be_passed_in(kb) -> None:
 def test_dense_weight_zero_is_lexical_ranking(kb) -> None:
     query = "Sở Ngoại vụ"
     assert ids(search(kb, query, dense_weight=0.0)) == ids(search(kb, query, use_dense=False))
+
+
+# ---------------------------------------------------------------------------------------------
+# Questions asking for a kind of fact rank the passages holding such facts first
+
+
+@pytest.fixture(scope="module")
+def kb_without_fact_boost(index_dir):
+    return load_index(index_dir, KnowledgeSettings(fact_boost=0.0))
+
+
+@pytest.mark.parametrize(
+    ("question", "expected_section"),
+    [
+        # who signed: the signature block, not the heading that names the plan
+        ("Ai ký Kế hoạch 206/KH-UBND?", "Kế hoạch 206/KH-UBND › Phần kết"),
+        ("cong van 642 cua bo ngoai giao do ai ky, ky voi danh nghia gi?", "Công văn 642/BNG-HVNG › Phần kết"),
+        # whom a plan covers: the passage holding its eligibility facts
+        ("Đề án 2007 về bồi dưỡng hội nhập quốc tế dành cho những nhóm đối tượng nào?",
+         "Công văn 642/BNG-HVNG › I. MỤC TIÊU, ĐỐI TƯỢNG VÀ YÊU CẦU › 2. Đối tượng"),
+    ],
+    ids=["signer-206", "signer-642-unaccented", "eligibility-642"],
+)
+def test_question_for_a_kind_of_fact_finds_the_passage_holding_it(kb, kb_without_fact_boost, question,
+                                                                   expected_section) -> None:
+    boosted = search(kb, question, top_k=3)
+    assert boosted[0].chunk.section == expected_section
+    # the words alone rank another passage first: the facts make the difference
+    assert search(kb_without_fact_boost, question, top_k=3)[0].chunk.section != expected_section
+
+
+def test_asked_rows_are_the_chunks_holding_the_facts(kb) -> None:
+    duty_rows = set(asked_rows(kb, "Sở Tài chính có nhiệm vụ gì?").tolist())
+    holding = {row for row, chunk in enumerate(kb.chunks)
+               if any(f.kind == "duty" and f.doc_id == chunk.doc_id and chunk.start <= f.start < chunk.end
+                      for f in kb.facts)}
+    assert duty_rows == holding and duty_rows
+    signer_rows = asked_rows(kb, "ai ky ke hoach 206")
+    assert [kb.chunks[row].section_path for row in signer_rows] == [["Phần kết"], ["Phần kết"]]
+    # a yes/no question naming nobody's role is not about whom the plan covers
+    assert asked_rows(kb, "Thủ trưởng đơn vị có phải sắp xếp thời gian cho nhân viên đi học không?").size == 0
+    assert asked_rows(kb, "Thời tiết hôm nay thế nào?").size == 0
 
 
 # ---------------------------------------------------------------------------------------------

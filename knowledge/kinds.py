@@ -1,0 +1,71 @@
+"""What a question asks for: the kind of fact (target, contact, duty, …), by diacritic-free cue words.
+
+Shared by search (passages holding facts of the asked kind rank higher) and answers (which facts answer).
+"""
+
+from __future__ import annotations
+
+import re
+
+from .text import strip_diacritics, syllables
+
+# Cue words (diacritic-free) of each kind of question, most specific kinds first.
+KIND_CUES: list[tuple[str, re.Pattern]] = [
+    # "Tôi là giáo viên tiếng Anh, có phải thực hiện … không?": does the plan apply to this person?
+    ("check", re.compile(r"\bco (phai|bi|duoc|thuoc|nam trong|ap dung|can)\b.*\bkhong\b")),
+    ("contact", re.compile(r"\b(lien he|lien lac|so dien thoai|dien thoai|sdt|email|e mail|thu dien tu|fax|may le|"
+                           r"di dong|hotline|goi cho ai|hoi ai|nguoi do|dau moi lien he)\b")),
+    ("document", re.compile(r"\b(so hieu|ngay ban hanh|ban hanh ngay|ban hanh khi nao|nguoi ky|ai ky|ky ngay|"
+                            r"ky boi|co quan ban hanh|ai ban hanh|can cu|thuc hien quyet dinh|trich yeu|"
+                            r"van ban so|so van ban|ngay ky|nam ban hanh|thuc hien (cong van|van ban|quyet dinh) nao|"
+                            r"trien khai (cong van|van ban|quyet dinh) nao)\b")),
+    ("exclusion", re.compile(r"\b(khong ap dung|khong thuoc|khong phai (hoc|thuc hien|ap dung)|ngoai tru|"
+                             r"tru nhung|duoc mien|mien|loai tru|khong bat buoc)\b")),
+    ("target", re.compile(r"\b(chi tieu|bao nhieu phan tram|may phan tram|phan tram|ty le|ti le|bac \d|"
+                          r"dat bac|bac may|%)")),
+    ("funding", re.compile(r"\b(kinh phi|ngan sach|nguon tien|tien dau|ai chi tra|chi tra|ai tra tien|"
+                           r"tai tro|nguon von|du toan|chi phi)\b")),
+    ("duty", re.compile(r"\b(nhiem vu|trach nhiem|lam gi|phu trach|vai tro|duoc giao)\b")),
+    ("roadmap", re.compile(r"\b(lo trinh|giai doan|thoi gian thuc hien|thoi han|tien do|khi nao|bao gio|"
+                           r"den nam nao|tu nam nao|keo dai|trong bao lau|may nam)\b")),
+    ("eligibility", re.compile(r"\b(ap dung (cho|voi|doi voi)|doi tuong|ai phai|ai duoc|ai tham gia|"
+                               r"co thuoc|thuoc dien|co phai hoc|co ap dung|danh cho ai|ap dung)\b")),
+]
+
+YEAR_RE = re.compile(r"\b(19|20)\d{2}\b")
+LEVEL_RE = re.compile(r"\bbac\s*(\d)\b")
+# Role words of the groups in targets and eligibility, diacritic-free.
+ROLE_WORDS = ["can bo", "cong chuc", "vien chuc", "lanh dao", "quan ly", "cap xa", "cap huyen", "cap tinh",
+              "giao vien", "giang vien", "chuyen gia"]
+
+
+def plain(text: str) -> str:
+    return " ".join(strip_diacritics(s) for s in syllables(text))
+
+
+def question_kind(plain_question: str) -> str | None:
+    for kind, pattern in KIND_CUES:
+        if pattern.search(plain_question):
+            return kind
+    return None
+
+
+# Diacritic-free, so "ký" must come with a neighbour: a bare "ky" is also kỳ and kỹ.
+ASKS_SIGNER_RE = re.compile(r"\b(ai ky|nguoi ky|ky boi|ky ngay|ngay ky|ky voi|chuc vu)\b")
+
+
+def signature_span(source: str, signer: str) -> tuple[int, int] | None:
+    """The signature block: from its first 'TM.'/'KT.'/'Q.'/'TL.' line to the signer's name (or title)."""
+    if not signer:
+        return None
+    last_word = signer.split(",")[-1].strip().split()[-1].lower()
+    end = source.lower().rfind(last_word)
+    if end < 0:
+        return None
+    end += len(last_word)
+    heads = [m.start() for m in re.finditer(r"\b(TM|KT|Q|TL|TUQ)\.", source, re.I)
+             if end - SIGNATURE_BLOCK_CHARS < m.start() < end]
+    return (min(heads), end) if heads else None
+
+
+SIGNATURE_BLOCK_CHARS = 200
