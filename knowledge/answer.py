@@ -15,7 +15,21 @@ from functools import lru_cache
 
 from .accents import question_phrases
 from .index import KnowledgeIndex
-from .kinds import ASKS_SIGNER_RE, KIND_CUES, LEVEL_RE, ROLE_WORDS, YEAR_RE, plain, question_kind, signature_span
+from .kinds import (
+    ALL_STEPS_RE,
+    ASKS_SIGNER_RE,
+    FIRST_STEP_RE,
+    KIND_CUES,
+    LAST_STEP_RE,
+    LEVEL_RE,
+    NEXT_STEP_RE,
+    ROLE_WORDS,
+    WHICH_STEP_RE,
+    YEAR_RE,
+    plain,
+    question_kind,
+    signature_span,
+)
 from .model import PATH_SEPARATOR, Chunk, Fact
 from .search import Hit, PreparedQuery, prepare_query, search
 from .text import collapse_whitespace, has_diacritics, strip_diacritics, syllables
@@ -249,6 +263,48 @@ def _answer_simple(index: KnowledgeIndex, kind: str, docs: list[str], head: str,
     return f"{head}:\n" + "\n".join(f"- {t}" for t in texts), facts
 
 
+def _answer_steps(index: KnowledgeIndex, q: str, docs: list[str], hits: list[Hit]
+                  ) -> tuple[str, list[Fact]] | None:
+    """First, last, next or "which" step of the procedure in the best passages, or all of its steps."""
+    found = _in_hits(_facts_of(index, "step", docs), hits, depth=3)
+    if not found:
+        return None
+    steps = sorted((f for f in index.facts if f.kind == "step" and f.doc_id == found[0].doc_id
+                    and f.data["procedure"] == found[0].data["procedure"]), key=lambda f: f.data["order"])
+    named = _named_step(q, steps)
+    total = len(steps)
+    listing = "\n".join(f"{f.data['order']}. {f.data['step']}" for f in steps)
+    head = f"Quy trình «{found[0].data['procedure']}» ({index.doc_label(steps[0].doc_id)}) gồm {total} bước"
+    if ALL_STEPS_RE.search(q):
+        return f"{head}:\n{listing}", steps
+    if FIRST_STEP_RE.search(q):
+        return f"Bước đầu tiên là: {steps[0].data['step']}.\n{head}:\n{listing}", [steps[0]]
+    if LAST_STEP_RE.search(q):
+        return f"Bước cuối cùng (bước {total}) là: {steps[-1].data['step']}.\n{head}:\n{listing}", [steps[-1]]
+    if named is not None and NEXT_STEP_RE.search(q):
+        if named.data["order"] == total:
+            return (f"«{named.data['step']}» là bước cuối cùng (bước {total}) của quy trình.\n{head}:\n{listing}",
+                    [named])
+        after = steps[named.data["order"]]
+        return (f"Sau bước {named.data['order']} ({named.data['step']}), bước tiếp theo là bước {after.data['order']}: "
+                f"{after.data['step']}.\n{head}:\n{listing}", [after])
+    if named is not None and WHICH_STEP_RE.search(q):
+        return (f"«{named.data['step']}» là bước {named.data['order']} trong {total} bước.\n{head}:\n{listing}",
+                [named])
+    return f"{head}:\n{listing}", steps
+
+
+def _named_step(q: str, steps: list[Fact]) -> Fact | None:
+    """The step the question names: the one sharing most content syllables with it (none if no word is shared)."""
+    words = set(_content_syllables(q.split()))
+    best, best_shared = None, 0
+    for step in steps:
+        shared = len(words & set(plain(step.data["step"]).split()))
+        if shared > best_shared:
+            best, best_shared = step, shared
+    return best
+
+
 def _answer_document(index: KnowledgeIndex, q: str, docs: list[str]) -> tuple[str, list[Citation]] | None:
     if not docs:
         return None
@@ -387,8 +443,9 @@ def _names_other_document(index: KnowledgeIndex, q: str, doc_ids: list[str]) -> 
     return False
 
 
-# A question asking for a phone, fax or e-mail whose passages hold a contact needs less word overlap.
-CONTACT_FLOOR = 0.25
+# A question asking for a phone, fax or e-mail whose passages hold a contact, or for a step of a procedure whose
+# passages hold its steps ("bước tiếp theo", "bước cuối cùng" are not words of the document), needs less overlap.
+FACT_FLOOR = 0.25
 
 
 # What remains of "Liên hệ với ai?", "cho mình xin số điện thoại liên hệ" once the contact cue is gone: a
@@ -436,6 +493,8 @@ def _compose(index: KnowledgeIndex, kind: str, q: str, docs: list[str], hits: li
         return _answer_simple(index, "roadmap", docs, "Lộ trình, thời gian thực hiện", hits)
     if kind == "funding":
         return _answer_simple(index, "funding", docs, "Kinh phí", hits)
+    if kind == "step":
+        return _answer_steps(index, q, docs, hits)
     return None
 
 
@@ -455,7 +514,9 @@ def answer(index: KnowledgeIndex, question: str, use_dense: bool = True) -> Answ
     docs = _focus_docs(mentioned, hits)
     threshold = index.settings.confidence_threshold
     contact_asked = kind == "contact" and (_names_contact(index, q, docs) or (
-        confidence >= CONTACT_FLOOR and bool(_in_hits(_facts_of(index, "contact", docs), hits, depth=3))))
+        confidence >= FACT_FLOOR and bool(_in_hits(_facts_of(index, "contact", docs), hits, depth=3))))
+    step_asked = kind == "step" and confidence >= FACT_FLOOR and bool(
+        _in_hits(_facts_of(index, "step", docs), hits, depth=3))
     if kind == "contact" and not mentioned and _asks_contacts_in_general(q):
         # every document that names a contact, the best-matching first
         docs = [d for d in docs if _facts_of(index, "contact", [d])] + [
@@ -463,7 +524,7 @@ def answer(index: KnowledgeIndex, question: str, use_dense: bool = True) -> Answ
         contact_asked = bool(docs)
     # Naming the document, its contact person, an agency with duties in it, or a year or level its targets
     # have is evidence enough.
-    confident = (confidence >= threshold or bool(mentioned) or contact_asked
+    confident = (confidence >= threshold or bool(mentioned) or contact_asked or step_asked
                  or (kind == "duty" and bool(facts_naming_agency(_facts_of(index, "duty", docs), q)))
                  or (kind == "target" and _names_target(index, q, docs)))
 

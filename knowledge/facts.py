@@ -1004,8 +1004,44 @@ def extract_funding(ctx: _Ctx) -> list[Fact]:
 # Entry point
 # ---------------------------------------------------------------------------------------------
 
+# ---------------------------------------------------------------------------------------------
+# steps of a procedure
+# ---------------------------------------------------------------------------------------------
+
+# A list is a procedure when its section, an ancestor's heading or the line introducing it says so.
+_PROCEDURE_RE = re.compile(r"quy trình|trình tự|các bước|thủ tục", re.I)
+MIN_STEPS = 3
+
+
+def extract_steps(ctx: _Ctx) -> list[Fact]:
+    """The numbered items ((i), a), 1.) of a procedure, each a step with its order: "bước tiếp theo" needs them."""
+    sections = {id(section): section for _, section in ctx.owners}.values()
+    heading_line = {section.start: line for line, section in ctx.owners if _is_heading_line(line, section)}
+    facts = []
+    for section in sections:
+        items = [child for child in section.children if child.marker and child.start in heading_line]
+        if len(items) < MIN_STEPS or len({child.rank for child in items}) != 1:
+            continue
+        intro = ctx.source[section.start:items[0].start]
+        ancestors, current = [], section
+        while current is not None:
+            ancestors.append(current.heading)
+            current = ctx.parent(current)
+        if not (_PROCEDURE_RE.search(intro) or any(_PROCEDURE_RE.search(h) for h in ancestors)):
+            continue
+        for order, item in enumerate(items, 1):
+            line = heading_line[item.start]
+            data = {"procedure": section.label, "order": order, "total": len(items), "step": _clean_end(item.heading)}
+            start, end = _trim(ctx.source, _strip_marker(ctx.source, line.start, line.end), line.end)
+            if end > start:  # cited under the step's own item, not its procedure (ctx.fact would climb)
+                facts.append(Fact(kind="step", doc_id=ctx.doc.doc_id, section=PATH_SEPARATOR.join([ctx.label, *item.path]),
+                                  quote=ctx.source[start:end], start=start, end=end, data=data))
+    return facts
+
+
 EXTRACTORS: list[Callable[[_Ctx], list[Fact]]] = [
     extract_contacts, extract_targets, extract_eligibility, extract_duties, extract_roadmap, extract_funding,
+    extract_steps,
 ]
 
 

@@ -15,6 +15,9 @@ KIND_CUES: list[tuple[str, re.Pattern]] = [
     ("check", re.compile(r"\bco (phai|bi|duoc|thuoc|nam trong|ap dung|can)\b.*\bkhong\b")),
     ("contact", re.compile(r"\b(lien he|lien lac|so dien thoai|dien thoai|sdt|email|e mail|thu dien tu|fax|may le|"
                            r"di dong|hotline|goi cho ai|hoi ai|nguoi do|dau moi lien he)\b")),
+    # "bước tiếp theo", "bước cuối cùng", "nằm ở bước nào", "gồm những bước nào": the steps of a procedure.
+    ("step", re.compile(r"\b(buoc|khau) (dau tien|dau|tiep theo|ke tiep|tiep|sau|cuoi cung|cuoi|nao|so may|"
+                        r"thu (may|nhat|hai|ba|tu|nam|sau|bay|\d+))\b|\b(nhung|cac|may|bao nhieu) buoc\b")),
     ("document", re.compile(r"\b(so hieu|ngay ban hanh|ban hanh ngay|ban hanh khi nao|nguoi ky|ai ky|ky ngay|"
                             r"ky boi|co quan ban hanh|ai ban hanh|can cu|thuc hien quyet dinh|trich yeu|"
                             r"van ban so|so van ban|ngay ky|nam ban hanh|thuc hien (cong van|van ban|quyet dinh) nao|"
@@ -69,3 +72,11 @@ def signature_span(source: str, signer: str) -> tuple[int, int] | None:
 
 
 SIGNATURE_BLOCK_CHARS = 200
+
+
+# Which step of a procedure a "step" question asks for.
+ALL_STEPS_RE = re.compile(r"\b(nhung|cac|may|bao nhieu) buoc\b")
+FIRST_STEP_RE = re.compile(r"\b(dau tien|buoc dau|truoc tien|buoc (1|mot|thu nhat))\b")
+LAST_STEP_RE = re.compile(r"\b(cuoi cung|buoc cuoi|sau cung)\b")
+NEXT_STEP_RE = re.compile(r"\b(tiep theo|ke tiep|buoc tiep|sau do|xong|sau khi)\b")
+WHICH_STEP_RE = re.compile(r"\b(buoc (thu may|so may|nao|may)|thu may)\b")

@@ -207,6 +207,47 @@ def test_roadmap(kh206, cv642):
     assert (2016, 2020) in phases_642
 
 
+def test_steps_642(cv642, kh206):
+    steps = of(cv642[1], "step")
+    assert [(f.data["order"], f.data["total"]) for f in steps] == [(n, 5) for n in range(1, 6)]
+    assert [f.data["step"] for f in steps][2:4] == ["Mời giảng viên và chiêu sinh", "Tổ chức và theo dõi các khóa học"]
+    assert {f.data["procedure"] for f in steps} == {"1.2.2. Triển khai kế hoạch bồi dưỡng cụ thể của từng năm"}
+    assert steps[3].section.endswith("› 1.2.2. Triển khai kế hoạch bồi dưỡng cụ thể của từng năm › (iv) Tổ chức và "
+                                     "theo dõi các khóa học")
+    assert steps[3].quote == "Tổ chức và theo dõi các khóa học"
+    # the lists of 206 (contents, duties) are not procedures
+    assert not of(kh206[1], "step")
+
+
+PROCEDURE = """UBND TỈNH BÌNH AN
+Số: 12/HD-SNV
+HƯỚNG DẪN
+Cử công chức đi học ngoại ngữ
+I. TRÌNH TỰ THỰC HIỆN
+Các cơ quan thực hiện như sau:
+a) Lập danh sách công chức đăng ký học;
+b) Gửi danh sách về Sở Nội vụ trước ngày 15 tháng 3;
+c) Sở Nội vụ thẩm định và ra quyết định cử đi học;
+d) Cơ quan thanh toán học phí theo quy định.
+II. NỘI DUNG HỌC
+a) Tiếng Anh;
+b) Tiếng Pháp;
+c) Tiếng Trung.
+"""
+
+
+def test_steps_of_any_procedure():
+    doc, facts, spans = build(PROCEDURE, "Hướng dẫn 12/HD-SNV")
+    check_quotes(doc, facts, spans)
+    steps = of(facts, "step")
+    assert [f.data["step"] for f in steps] == ["Lập danh sách công chức đăng ký học",
+                                               "Gửi danh sách về Sở Nội vụ trước ngày 15 tháng 3",
+                                               "Sở Nội vụ thẩm định và ra quyết định cử đi học",
+                                               "Cơ quan thanh toán học phí theo quy định"]
+    assert {f.data["procedure"] for f in steps} == {"I. TRÌNH TỰ THỰC HIỆN"}
+    assert steps[1].section == "Hướng dẫn 12/HD-SNV › I. TRÌNH TỰ THỰC HIỆN › b) Gửi danh sách về Sở Nội vụ trước ngày 15 tháng 3"
+
+
 def test_funding(kh206, cv642):
     funding = of(kh206[1], "funding")
     assert len(funding) == 2
