@@ -4,10 +4,11 @@ Prints R@1, R@5, R@10 and MRR (article level) for: plain BM25 over lower-cased s
 baseline), our lexical index alone, the dense index alone, and our fused search; plus the index build
 time. `--sweep` prints the fused R@1/R@5/MRR for a range of dense weights (how the default was chosen);
 `--sweep-bm25` prints lexical-only and fused figures for a grid of BM25 k1/b (the lexical index is rebuilt
-in memory; the embeddings are reused). Tune on both this set and bench/own_questions.py: they disagree on
+in memory; the embeddings are reused); `--sweep-document` the fused figures for a range of document weights (the
+document-level dense score, CCVC_DOCUMENT_WEIGHT). Tune on both this set and bench/own_questions.py: they disagree on
 BM25 parameters (short clause chunks here, whole-section chunks there).
 
-    python bench/retrieval_alqac.py [--eval-dir ../shared/eval/alqac2022] [--sweep] [--sweep-bm25]
+    python bench/retrieval_alqac.py [--eval-dir ../shared/eval/alqac2022] [--sweep] [--sweep-bm25] [--sweep-document]
 """
 
 from __future__ import annotations
@@ -105,7 +106,8 @@ class AlqacRun:
 
 def method_name(method: str) -> str:
     return {"plain": "plain BM25 (syllables)", "lexical": "ours: lexical only", "dense": "ours: dense only",
-            "fused": f"ours: fused (dense weight {get_settings().dense_weight})"}[method]
+            "fused": f"ours: fused (dense weight {get_settings().dense_weight}, "
+                     f"document weight {get_settings().document_weight})"}[method]
 
 
 def evaluate(eval_dir: Path = DEFAULT_EVAL, index_dir: Path = DEFAULT_INDEX, limit: int = 0,
@@ -134,7 +136,8 @@ def evaluate(eval_dir: Path = DEFAULT_EVAL, index_dir: Path = DEFAULT_INDEX, lim
         elif method == "lexical":
             rankings[method] = [docs_in_order(search(index, q["text"], DEPTH, use_dense=False)) for q in questions]
         elif method == "dense":
-            rankings[method] = [docs_in_order(search(index, q["text"], DEPTH, query_vector=v, dense_weight=1.0))
+            rankings[method] = [docs_in_order(search(index, q["text"], DEPTH, query_vector=v, dense_weight=1.0,
+                                                     document_weight=0.0))
                                 for q, v in zip(questions, vectors)]
         else:
             rankings[method] = [docs_in_order(search(index, q["text"], DEPTH, query_vector=v))
@@ -149,6 +152,8 @@ def main() -> None:
     parser.add_argument("--index", type=Path, default=DEFAULT_INDEX)
     parser.add_argument("--sweep", action="store_true", help="print fused R@1/R@5/MRR for dense weights 0…1")
     parser.add_argument("--sweep-bm25", action="store_true", help="print R@1/MRR for a grid of BM25 k1 and b")
+    parser.add_argument("--sweep-document", action="store_true",
+                        help="print fused R@1/R@5/MRR for document weights 0…0.6")
     parser.add_argument("--limit", type=int, default=0, help="only the first N questions")
     args = parser.parse_args()
     try:
@@ -171,6 +176,14 @@ def main() -> None:
                         for q, v in zip(questions, vectors)]
             m = metrics(rankings, golds)
             print(f"| {weight:.2f} | {m['R@1']:.3f} | {m['R@5']:.3f} | {m['MRR']:.3f} |")
+
+    if args.sweep_document:
+        print("\n| document weight | R@1 | R@5 | MRR |\n|---|---|---|---|")
+        for weight in np.arange(0.0, 0.61, 0.1):
+            rankings = [docs_in_order(search(index, q["text"], depth, query_vector=v, document_weight=float(weight)))
+                        for q, v in zip(questions, vectors)]
+            m = metrics(rankings, golds)
+            print(f"| {weight:.1f} | {m['R@1']:.3f} | {m['R@5']:.3f} | {m['MRR']:.3f} |")
 
     if args.sweep_bm25:
         texts = [lexical_context(chunk) for chunk in index.chunks]

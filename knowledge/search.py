@@ -5,6 +5,9 @@ tuned on ALQAC 2022 and our own question set (bench/), where plain reciprocal ra
 lexical search. Queries typed without diacritics get them restored from the corpus vocabulary before
 they are embedded: an unaccented query embeds poorly. A question asking for a kind of fact (who signed, the
 targets, an agency's duties, …) lifts the passages that hold facts of that kind, found when the index was built.
+Last, a document-level dense score (the query against the mean of the document's chunk vectors) is added to each
+chunk's: a clause that matches well inside an article about the question beats an equally good clause of an
+article about something else (ALQAC R@1 0.919 → 0.931).
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import re
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.sparse
 
 from .index import KnowledgeIndex
 from .kinds import ASKS_SIGNER_RE, ROLE_WORDS, plain, question_kind, signature_span
@@ -84,6 +88,29 @@ def asked_rows(index: KnowledgeIndex, question: str) -> np.ndarray:
     return index.memo[key]
 
 
+def document_vectors(index: KnowledgeIndex) -> tuple[np.ndarray, np.ndarray]:
+    """(document row of every chunk, L2-normalised mean chunk vector of every document), derived once per loaded
+    index from the stored embeddings: nothing is embedded again (≈ 30 ms at 100k chunks)."""
+    cached = index.memo.get("document_vectors")
+    if cached is None:
+        rows: dict[str, int] = {}
+        owner = np.fromiter((rows.setdefault(chunk.doc_id, len(rows)) for chunk in index.chunks), dtype=np.int64,
+                            count=len(index.chunks))
+        # A sparse document × chunk sum: np.add.at takes ≈ 1 s at 100k chunks.
+        membership = scipy.sparse.csr_matrix((np.ones(len(owner), np.float32), (owner, np.arange(len(owner)))),
+                                             shape=(len(rows), len(owner)))
+        means = np.asarray(membership @ index.embeddings, dtype=np.float32)
+        means /= np.maximum(np.linalg.norm(means, axis=1, keepdims=True), 1e-12)
+        cached = index.memo["document_vectors"] = (owner, means)
+    return cached
+
+
+def _stretch(values: np.ndarray) -> np.ndarray:
+    """Cosines of e5 live in a narrow band; stretch the candidates' band to [0, 1]."""
+    low, high = float(values.min()), float(values.max())
+    return (values - low) / (high - low) if high > low else np.ones_like(values)
+
+
 def _top(scores: np.ndarray, k: int) -> np.ndarray:
     k = min(k, len(scores))
     if k <= 0:
@@ -99,6 +126,7 @@ def search(
     use_dense: bool = True,
     query_vector: np.ndarray | None = None,
     dense_weight: float | None = None,
+    document_weight: float | None = None,
 ) -> list[Hit]:
     """Best chunks for the query, best first. `use_dense=False` is lexical only (no model needed)."""
     settings = index.settings
@@ -106,6 +134,7 @@ def search(
     if not prepared.text.strip() or not index.chunks:
         return []
     weight = settings.dense_weight if dense_weight is None else dense_weight
+    doc_weight = settings.document_weight if document_weight is None else document_weight
     n_candidates = max(settings.fusion_candidates, top_k)
     use_dense = use_dense and weight > 0
 
@@ -125,15 +154,18 @@ def search(
     if use_dense:
         # Exact cosines for every candidate (FAISS only finds them; HNSW's own scores are approximate).
         dense = index.embeddings[rows] @ vector
-        # Cosines of e5 live in a narrow band; stretch the candidates' band to [0, 1].
-        low, high = float(dense.min()), float(dense.max())
-        dense_norm = (dense - low) / (high - low) if high > low else np.ones_like(dense)
-        fused = (1 - weight) * lexical_norm + weight * dense_norm
+        fused = (1 - weight) * lexical_norm + weight * _stretch(dense)
     else:
         dense = np.zeros(len(rows), dtype=np.float32)
         fused = lexical_norm
     if settings.fact_boost:
         # rescaled so that scores stay in [0, 1]
         fused = (fused + settings.fact_boost * np.isin(rows, asked_rows(index, prepared.text))) / (1 + settings.fact_boost)
+    if use_dense and doc_weight > 0:
+        # The candidate's document as a whole (mean chunk vector) beside the chunk itself, added last: every chunk
+        # of a document gets the same share, so only the order across documents changes.
+        owner, means = document_vectors(index)
+        docs, doc_of_row = np.unique(owner[rows], return_inverse=True)
+        fused = (fused + doc_weight * _stretch(means[docs] @ vector)[doc_of_row]) / (1 + doc_weight)
     order = np.argsort(-fused)[:top_k]
     return [Hit(index.chunks[int(rows[i])], float(fused[i]), float(lexical_norm[i]), float(dense[i])) for i in order]

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import unicodedata
 
+import numpy as np
 import pytest
 
 from conftest import DOC_206, DOC_642
 from knowledge.embed import EmbeddingModelError
 from knowledge.index import load_index
-from knowledge.search import Hit, asked_rows, prepare_query, search
+from knowledge.search import Hit, asked_rows, document_vectors, prepare_query, search
 from knowledge.settings import KnowledgeSettings
 
 
@@ -167,6 +168,27 @@ def test_asked_rows_are_the_chunks_holding_the_facts(kb) -> None:
     # a yes/no question naming nobody's role is not about whom the plan covers
     assert asked_rows(kb, "Thủ trưởng đơn vị có phải sắp xếp thời gian cho nhân viên đi học không?").size == 0
     assert asked_rows(kb, "Thời tiết hôm nay thế nào?").size == 0
+
+
+def test_document_vectors_are_each_documents_normalised_mean_chunk_vector(kb) -> None:
+    owner, means = document_vectors(kb)
+    assert len(owner) == len(kb.chunks) and len(means) == len({c.doc_id for c in kb.chunks})
+    for row in range(len(means)):
+        members = [i for i, c in enumerate(kb.chunks) if owner[i] == row]
+        assert {kb.chunks[i].doc_id for i in members} == {kb.chunks[members[0]].doc_id}
+        expected = kb.embeddings[members].mean(axis=0)
+        assert np.allclose(means[row], expected / np.linalg.norm(expected), atol=1e-5)
+
+
+@pytest.mark.parametrize("query", ["nhiệm vụ của Sở Nội vụ", "kinh phí thực hiện", "đối tượng bồi dưỡng ngoại ngữ"])
+def test_document_weight_only_reorders_across_documents(kb, query) -> None:
+    """Every chunk of a document gets the same document score: chunks of one document keep their order."""
+    with_document = search(kb, query, top_k=len(kb.chunks), document_weight=0.3)
+    without = search(kb, query, top_k=len(kb.chunks), document_weight=0.0)
+    assert sorted(ids(with_document)) == sorted(ids(without))
+    for doc_id in {h.chunk.doc_id for h in without}:
+        assert [i for i in ids(with_document) if i.startswith(doc_id + "#")] == \
+            [i for i in ids(without) if i.startswith(doc_id + "#")]
 
 
 # ---------------------------------------------------------------------------------------------
