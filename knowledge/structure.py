@@ -48,7 +48,7 @@ CLOSING = "Phần kết"
 # What the unnumbered parts of an administrative document hold, so that questions about them find them.
 PART_CONTENTS = {
     PREAMBLE: "số hiệu, ngày ban hành, cơ quan ban hành, trích yếu, căn cứ",
-    CLOSING: "nơi nhận, người ký, chức vụ người ký",
+    CLOSING: "nơi nhận (gửi tới, gửi đến), người ký, chức vụ người ký",
 }
 LABEL_MAX = 90
 
