@@ -348,3 +348,104 @@ def test_readers_and_retention_on_postgresql(postgres):
     assert delete_older_than(engine, 0) == 0
     assert delete_older_than(engine, 30) >= 1
     assert new in senders(engine) and old not in senders(engine)
+
+
+# --- our SQL against Rasa's own SQLTrackerStore ------------------------------------------------------------------
+
+SAME_AS_RASA = """
+import asyncio, json, sys
+import sqlalchemy as sa
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import (ActionExecuted, ActiveLoop, BotUttered, SessionStarted, SlotSet, UserUttered)
+from rasa.shared.core.trackers import EventVerbosity
+from nlu.tracker_store import ConversationStore
+
+store = ConversationStore(domain=Domain.load("domain.yml"))
+IMPLEMENTATIONS = {  # Rasa's own methods, called on the same store (same engine, WAL, pool), against ours
+    "rasa": (lambda sender, every: SQLTrackerStore._retrieve(store, sender, every),
+             lambda tracker: SQLTrackerStore.save(store, tracker)),
+    "ours": (store._retrieve, store.save),
+}
+
+def user(text, intent, at):
+    parse = {"text": text, "intent": {"name": intent, "confidence": 0.93}, "entities": [],
+             "intent_ranking": [{"name": intent, "confidence": 0.93}, {"name": "nlu_fallback", "confidence": 0.55}]}
+    return UserUttered(text, parse["intent"], [], parse, timestamp=at, message_id=f"m{at}")
+
+def turn(text, intent, at):
+    return [user(text, intent, at), ActionExecuted("action_answer_question", policy="RulePolicy", confidence=1.0,
+                                                    timestamp=at + 0.1),
+            BotUttered("Chỉ tiêu năm 2025: 25% đạt bậc 4.", {"custom": {"answered": True, "kind": "target"}},
+                       timestamp=at + 0.2),
+            SlotSet("answer_context", {"kind": "target", "year": 2025}, timestamp=at + 0.2),
+            ActionExecuted("action_listen", timestamp=at + 0.3)]
+
+def start(at):  # what Rasa writes when a session starts
+    return [ActionExecuted("action_session_start", timestamp=at), SessionStarted(timestamp=at),
+            ActionExecuted("action_listen", timestamp=at)]
+
+async def scenario(name):
+    retrieve, save = IMPLEMENTATIONS[name]
+    sender, seen = f"{name}-conversation", []
+    def look(tracker):
+        seen.append(None if tracker is None else tracker.current_state(EventVerbosity.ALL)["events"])
+    look(await retrieve(sender, False))  # nobody yet
+    tracker = store.init_tracker(sender)
+    for event in start(1000.0) + turn("Chỉ tiêu năm 2025 là bao nhiêu?", "ask_target", 1001.0):
+        tracker.update(event)
+    await save(tracker)
+    await save(tracker)  # nothing new: nothing written
+    tracker = await retrieve(sender, False)
+    look(tracker)
+    for event in turn("Kiểm tra giúp tôi", "check_eligibility", 1002.0) + [ActiveLoop("person_form", timestamp=1002.4)]:
+        tracker.update(event)
+    await save(tracker)
+    tracker = await retrieve(sender, False)
+    look(tracker)
+    # the session expires: the new session's events are added to the tracker read from the old one
+    for event in start(5000.0) + turn("Còn năm 2030 thì sao?", "ask_target", 5001.0):
+        tracker.update(event)
+    await save(tracker)
+    look(await retrieve(sender, False))
+    look(await retrieve(sender, True))
+    tracker = await retrieve(sender, False)
+    tracker.update(user("Sở Tài chính có nhiệm vụ gì?", "ask_duties", 5000.0))  # a timestamp equal to the start
+    await save(tracker)
+    look(await retrieve(sender, False))
+    look(await retrieve(sender, True))
+    with store.engine.connect() as connection:
+        rows = connection.execute(sa.text("SELECT type_name, timestamp, intent_name, action_name, data FROM events "
+                                          "WHERE sender_id = :sender ORDER BY id"), {"sender": sender}).all()
+    return {"trackers": seen, "rows": [list(row) for row in rows]}
+
+results = {name: asyncio.run(scenario(name)) for name in IMPLEMENTATIONS}
+json.dump(results, sys.stdout)
+"""
+
+
+def same_as_rasa(url: str, tmp_path: Path) -> dict:
+    environment = {**os.environ, "PYTHONPATH": str(ROOT), "TRACKER_STORE_URL": url, "CONVERSATION_RETENTION_DAYS": "0",
+                   "RASA_TELEMETRY_ENABLED": "false"}
+    done = subprocess.run([str(ROOT / ".venv-rasa" / "bin" / "python"), "-c", SAME_AS_RASA], cwd=ROOT, env=environment,
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout)
+
+
+def check_same_as_rasa(results: dict) -> None:
+    rasa, ours = results["rasa"], results["ours"]
+    assert ours == rasa
+    trackers = rasa["trackers"]
+    assert trackers[0] is None and [len(events) for events in trackers[1:]] == [8, 14, 8, 22, 9, 23]
+    assert len(rasa["rows"]) == 23 and [row[0] for row in rasa["rows"]].count("session_started") == 2
+
+
+def test_the_store_reads_and_writes_events_exactly_as_rasas_sql_tracker_store_on_sqlite(tmp_path):
+    """nlu/tracker_store.py's own SQL statements against Rasa's SQLTrackerStore methods, on the same store: the same
+    rows written (a save with nothing new writes nothing), the same trackers read back, the latest session or all."""
+    check_same_as_rasa(same_as_rasa(f"sqlite:///{tmp_path}/store.db", tmp_path))
+
+
+def test_the_store_reads_and_writes_events_exactly_as_rasas_sql_tracker_store_on_postgresql(postgres, tmp_path):
+    check_same_as_rasa(same_as_rasa(postgres.url, tmp_path))
