@@ -23,6 +23,7 @@ from .kinds import (
     LAST_STEP_RE,
     LEVEL_RE,
     NEXT_STEP_RE,
+    PERSON_RE,
     ROLE_WORDS,
     WHICH_STEP_RE,
     YEAR_RE,
@@ -217,10 +218,6 @@ def _answer_eligibility(index: KnowledgeIndex, q: str, docs: list[str], applies:
     return f"{head}:\n" + "\n".join(f"- {item}" for item in items), facts
 
 
-PERSON_RE = re.compile(r"\b(toi|minh|em) (la|lam)\b|\b(can bo|cong chuc|vien chuc|giao vien|giang vien|chuyen gia|"
-                       r"nguoi lao dong|nhan vien)\b")
-
-
 def _pairs(text: str) -> set[tuple[str, str]]:
     words = text.split()
     return set(zip(words, words[1:]))
@@ -274,24 +271,24 @@ def _answer_steps(index: KnowledgeIndex, q: str, docs: list[str], hits: list[Hit
     named = _named_step(q, steps)
     total = len(steps)
     listing = "\n".join(f"{f.data['order']}. {f.data['step']}" for f in steps)
-    head = f"Quy trình «{found[0].data['procedure']}» ({index.doc_label(steps[0].doc_id)}) gồm {total} bước"
+    head = f"Quy trình «{found[0].data['procedure']}» ({index.doc_label(steps[0].doc_id)}) gồm {total} bước:\n{listing}"
     if ALL_STEPS_RE.search(q):
-        return f"{head}:\n{listing}", steps
+        return head, steps
     if FIRST_STEP_RE.search(q):
-        return f"Bước đầu tiên là: {steps[0].data['step']}.\n{head}:\n{listing}", [steps[0]]
-    if LAST_STEP_RE.search(q):
-        return f"Bước cuối cùng (bước {total}) là: {steps[-1].data['step']}.\n{head}:\n{listing}", [steps[-1]]
-    if named is not None and NEXT_STEP_RE.search(q):
-        if named.data["order"] == total:
-            return (f"«{named.data['step']}» là bước cuối cùng (bước {total}) của quy trình.\n{head}:\n{listing}",
-                    [named])
-        after = steps[named.data["order"]]
-        return (f"Sau bước {named.data['order']} ({named.data['step']}), bước tiếp theo là bước {after.data['order']}: "
-                f"{after.data['step']}.\n{head}:\n{listing}", [after])
-    if named is not None and WHICH_STEP_RE.search(q):
-        return (f"«{named.data['step']}» là bước {named.data['order']} trong {total} bước.\n{head}:\n{listing}",
-                [named])
-    return f"{head}:\n{listing}", steps
+        lead, cited = f"Bước đầu tiên là: {steps[0].data['step']}.", steps[0]
+    elif LAST_STEP_RE.search(q):
+        lead, cited = f"Bước cuối cùng (bước {total}) là: {steps[-1].data['step']}.", steps[-1]
+    elif named is not None and NEXT_STEP_RE.search(q) and named.data["order"] == total:
+        lead, cited = f"«{named.data['step']}» là bước cuối cùng (bước {total}) của quy trình.", named
+    elif named is not None and NEXT_STEP_RE.search(q):
+        cited = steps[named.data["order"]]
+        lead = (f"Sau bước {named.data['order']} ({named.data['step']}), bước tiếp theo là bước "
+                f"{cited.data['order']}: {cited.data['step']}.")
+    elif named is not None and WHICH_STEP_RE.search(q):
+        lead, cited = f"«{named.data['step']}» là bước {named.data['order']} trong {total} bước.", named
+    else:
+        return head, steps
+    return f"{lead}\n{head}", [cited]
 
 
 def _named_step(q: str, steps: list[Fact]) -> Fact | None:

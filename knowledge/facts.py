@@ -1001,10 +1001,6 @@ def extract_funding(ctx: _Ctx) -> list[Fact]:
 
 
 # ---------------------------------------------------------------------------------------------
-# Entry point
-# ---------------------------------------------------------------------------------------------
-
-# ---------------------------------------------------------------------------------------------
 # steps of a procedure
 # ---------------------------------------------------------------------------------------------
 
@@ -1034,10 +1030,15 @@ def extract_steps(ctx: _Ctx) -> list[Fact]:
             data = {"procedure": section.label, "order": order, "total": len(items), "step": _clean_end(item.heading)}
             start, end = _trim(ctx.source, _strip_marker(ctx.source, line.start, line.end), line.end)
             if end > start:  # cited under the step's own item, not its procedure (ctx.fact would climb)
-                facts.append(Fact(kind="step", doc_id=ctx.doc.doc_id, section=PATH_SEPARATOR.join([ctx.label, *item.path]),
-                                  quote=ctx.source[start:end], start=start, end=end, data=data))
+                section_path = PATH_SEPARATOR.join([ctx.label, *item.path])
+                facts.append(Fact(kind="step", doc_id=ctx.doc.doc_id, section=section_path, quote=ctx.source[start:end],
+                                  start=start, end=end, data=data))
     return facts
 
+
+# ---------------------------------------------------------------------------------------------
+# Entry point
+# ---------------------------------------------------------------------------------------------
 
 EXTRACTORS: list[Callable[[_Ctx], list[Fact]]] = [
     extract_contacts, extract_targets, extract_eligibility, extract_duties, extract_roadmap, extract_funding,

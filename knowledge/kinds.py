@@ -41,6 +41,10 @@ LEVEL_RE = re.compile(r"\bbac\s*(\d)\b")
 ROLE_WORDS = ["can bo", "cong chuc", "vien chuc", "lanh dao", "quan ly", "cap xa", "cap huyen", "cap tinh",
               "giao vien", "giang vien", "chuyen gia"]
 
+# A "check" question ("có phải … không?") asks about a person's coverage only when it describes a person.
+PERSON_RE = re.compile(r"\b(toi|minh|em) (la|lam)\b|\b(can bo|cong chuc|vien chuc|giao vien|giang vien|chuyen gia|"
+                       r"nguoi lao dong|nhan vien)\b")
+
 
 def plain(text: str) -> str:
     return " ".join(strip_diacritics(s) for s in syllables(text))

@@ -19,7 +19,7 @@ import numpy as np
 import scipy.sparse
 
 from .index import KnowledgeIndex
-from .kinds import ASKS_SIGNER_RE, ROLE_WORDS, plain, question_kind, signature_span
+from .kinds import ASKS_SIGNER_RE, PERSON_RE, plain, question_kind, signature_span
 from .model import Chunk
 from .text import collapse_whitespace, has_diacritics, normalize, replace_abbreviations
 
@@ -31,7 +31,7 @@ _LONE_SURROGATES = re.compile("[\ud800-\udfff]")
 @dataclass
 class Hit:
     chunk: Chunk
-    score: float  # fused score (with the fact boost) in [0, 1]
+    score: float  # fused score (with the fact boost and the document score) in [0, 1]
     lexical: float  # BM25 score normalised by the best BM25 score of the query
     dense: float  # cosine similarity of query and chunk embeddings
 
@@ -69,8 +69,8 @@ def asked_rows(index: KnowledgeIndex, question: str) -> np.ndarray:
     """Rows of the chunks holding the kind of fact the question asks for (a signer: the signature block)."""
     q = plain(question)
     kind = question_kind(q)
-    if kind == "check" and not any(role in q for role in ROLE_WORDS):
-        kind = None  # "có phải … không?" about no one's role asks a duty or a rule, not whom the plan covers
+    if kind == "check" and not PERSON_RE.search(q):
+        kind = None  # a yes/no question about something else than a person's coverage (as answer.py reads it)
     if kind not in FACTS_ASKED:
         return np.zeros(0, dtype=np.int64)
     signer = kind == "document" and bool(ASKS_SIGNER_RE.search(q))
