@@ -17,12 +17,10 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import json
 import os
 import statistics
 import sys
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
@@ -33,18 +31,10 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from actions.launch import running_servers  # noqa: E402
+from bench.rest_load import Assistant, assistant, load_questions  # noqa: E402
 
-DATA = Path(__file__).resolve().parent / "data"
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")  # /proc/<pid>/stat counts CPU time in these
 REQUEST_TIMEOUT = 30.0
-
-
-def load_questions() -> list[str]:
-    """Every question of the own set, with and without diacritics, interleaved (as bench/rest_load.py asks them)."""
-    rows = [json.loads(line) for line in (DATA / "own_questions.jsonl").read_text(encoding="utf-8").splitlines()
-            if line.strip()]
-    return [row[form] for row in rows for form in ("question", "question_plain")]
 
 
 def cpu_seconds(pid: int) -> float:
@@ -62,25 +52,6 @@ class Round:
 
     def percentile(self, q: float) -> float:
         return float(np.percentile(self.latencies_ms, q)) if self.latencies_ms else float("nan")
-
-
-@dataclass
-class Assistant:
-    rasa_url: str
-    token: str | None
-    pids: dict[str, int]  # "rasa", "actions" → process id
-
-
-@contextmanager
-def assistant(args: argparse.Namespace) -> Iterator[Assistant]:
-    if args.url:
-        rasa_pid, actions_pid = args.pids
-        yield Assistant(args.url.rstrip("/"), args.token, {"rasa": rasa_pid, "actions": actions_pid})
-        return
-    with running_servers(logs=args.logs) as servers:
-        print(f"rasa pid {servers.rasa.pid}, actions pid {servers.actions.pid}, {servers.rasa_url}", file=sys.stderr,
-              flush=True)
-        yield Assistant(servers.rasa_url, servers.token, {"rasa": servers.rasa.pid, "actions": servers.actions.pid})
 
 
 def ask(client: httpx.Client, found: Assistant, endpoint: str, sender: str, text: str) -> bool:
@@ -147,6 +118,8 @@ def main() -> None:
     endpoints = ["webhook"] if args.no_parse else ["webhook", "parse"]
     results: dict[str, list[Round]] = {endpoint: [] for endpoint in endpoints}
     with assistant(args) as found, httpx.Client(timeout=REQUEST_TIMEOUT) as client:
+        if args.url:  # rest_load names given processes by their command; here --pids says which is which
+            found.pids = dict(zip(("rasa", "actions"), args.pids))
         run_id = "cpu-" + os.urandom(3).hex()  # fresh senders on every run
         for endpoint in endpoints if args.warmup else ():  # first answers load lazily (models, caches)
             one_round(client, found, endpoint, args.warmup, args.turns, questions, f"{run_id}-warm")

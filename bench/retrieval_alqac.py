@@ -169,21 +169,19 @@ def main() -> None:
     for method, m in run.metrics.items():
         print(f"| {method_name(method)} | {m['R@1']:.3f} | {m['R@5']:.3f} | {m['R@10']:.3f} | {m['MRR']:.3f} |")
 
-    if args.sweep:
-        print("\n| dense weight | R@1 | R@5 | MRR |\n|---|---|---|---|")
-        for weight in np.arange(0.0, 1.01, 0.05):
-            rankings = [docs_in_order(search(index, q["text"], depth, query_vector=v, dense_weight=float(weight)))
+    def sweep(name: str, weights: np.ndarray) -> None:
+        """Fused R@1/R@5/MRR for each value of one search weight (`dense_weight` or `document_weight`)."""
+        print(f"\n| {name.replace('_', ' ')} | R@1 | R@5 | MRR |\n|---|---|---|---|")
+        for weight in weights:
+            rankings = [docs_in_order(search(index, q["text"], depth, query_vector=v, **{name: float(weight)}))
                         for q, v in zip(questions, vectors)]
             m = metrics(rankings, golds)
             print(f"| {weight:.2f} | {m['R@1']:.3f} | {m['R@5']:.3f} | {m['MRR']:.3f} |")
 
+    if args.sweep:
+        sweep("dense_weight", np.arange(0.0, 1.01, 0.05))
     if args.sweep_document:
-        print("\n| document weight | R@1 | R@5 | MRR |\n|---|---|---|---|")
-        for weight in np.arange(0.0, 0.61, 0.1):
-            rankings = [docs_in_order(search(index, q["text"], depth, query_vector=v, document_weight=float(weight)))
-                        for q, v in zip(questions, vectors)]
-            m = metrics(rankings, golds)
-            print(f"| {weight:.1f} | {m['R@1']:.3f} | {m['R@5']:.3f} | {m['MRR']:.3f} |")
+        sweep("document_weight", np.arange(0.0, 0.61, 0.1))
 
     if args.sweep_bm25:
         texts = [lexical_context(chunk) for chunk in index.chunks]
