@@ -260,6 +260,23 @@ def _answer_simple(index: KnowledgeIndex, kind: str, docs: list[str], head: str,
     return f"{head}:\n" + "\n".join(f"- {t}" for t in texts), facts
 
 
+def _names_published(index: KnowledgeIndex, q: str, docs: list[str], hits: list[Hit]) -> bool:
+    """"Xem toàn văn Đề án và Phụ lục ở đâu?": the question shares two word pairs with the sentence giving a web
+    address in the best passages (what is published there, or the site's name). Its other words ("xem", "ở
+    đâu") are in no passage, so the usual confidence says little either way."""
+    asked = _pairs(q)
+    return any(len(asked & _pairs(plain(f.quote))) >= 2 for f in _in_hits(_facts_of(index, "link", docs), hits, depth=3))
+
+
+def _answer_links(index: KnowledgeIndex, docs: list[str], hits: list[Hit]) -> tuple[str, list[Fact]] | None:
+    """The web addresses in the best passages, each with the site's name when the document gives it."""
+    facts = _in_hits(_facts_of(index, "link", docs), hits, depth=3)
+    if not facts:
+        return None
+    items = [f"{f.data['site']}: {f.data['url']}" if f.data.get("site") else f.data["url"] for f in facts]
+    return (f"Theo {index.doc_label(facts[0].doc_id)}, xem tại:\n" + "\n".join(f"- {item}" for item in items)), facts
+
+
 def _answer_steps(index: KnowledgeIndex, q: str, docs: list[str], hits: list[Hit]
                   ) -> tuple[str, list[Fact]] | None:
     """First, last, next or "which" step of the procedure in the best passages, or all of its steps."""
@@ -492,6 +509,8 @@ def _compose(index: KnowledgeIndex, kind: str, q: str, docs: list[str], hits: li
         return _answer_simple(index, "funding", docs, "Kinh phí", hits)
     if kind == "step":
         return _answer_steps(index, q, docs, hits)
+    if kind == "link":
+        return _answer_links(index, docs, hits)
     return None
 
 
@@ -510,10 +529,10 @@ def answer(index: KnowledgeIndex, question: str, use_dense: bool = True) -> Answ
     mentioned = _mentioned_docs(index, q)
     docs = _focus_docs(mentioned, hits)
     threshold = index.settings.confidence_threshold
-    contact_asked = kind == "contact" and (_names_contact(index, q, docs) or (
-        confidence >= FACT_FLOOR and bool(_in_hits(_facts_of(index, "contact", docs), hits, depth=3))))
-    step_asked = kind == "step" and confidence >= FACT_FLOOR and bool(
-        _in_hits(_facts_of(index, "step", docs), hits, depth=3))
+    # A contact or a step asked for and held by one of the best passages.
+    fact_in_hits = kind in ("contact", "step") and confidence >= FACT_FLOOR and bool(
+        _in_hits(_facts_of(index, kind, docs), hits, depth=3))
+    contact_asked = kind == "contact" and (fact_in_hits or _names_contact(index, q, docs))
     if kind == "contact" and not mentioned and _asks_contacts_in_general(q):
         # every document that names a contact, the best-matching first
         docs = [d for d in docs if _facts_of(index, "contact", [d])] + [
@@ -521,7 +540,8 @@ def answer(index: KnowledgeIndex, question: str, use_dense: bool = True) -> Answ
         contact_asked = bool(docs)
     # Naming the document, its contact person, an agency with duties in it, or a year or level its targets
     # have is evidence enough.
-    confident = (confidence >= threshold or bool(mentioned) or contact_asked or step_asked
+    confident = (confidence >= threshold or bool(mentioned) or contact_asked or fact_in_hits
+                 or (kind == "link" and _names_published(index, q, docs, hits))
                  or (kind == "duty" and bool(facts_naming_agency(_facts_of(index, "duty", docs), q)))
                  or (kind == "target" and _names_target(index, q, docs)))
 

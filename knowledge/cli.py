@@ -27,7 +27,8 @@ IndexOption = Annotated[Optional[Path], typer.Option("--index", help="Thư mục
 JsonOption = Annotated[bool, typer.Option("--json", help="In kết quả dạng JSON.")]
 # --kind option value → Fact.kind
 KIND_OF_OPTION = {"contacts": "contact", "targets": "target", "eligibility": "eligibility", "duties": "duty",
-                  "roadmap": "roadmap", "funding": "funding", "steps": "step", "document": "document"}
+                  "roadmap": "roadmap", "funding": "funding", "steps": "step", "links": "link",
+                  "document": "document"}
 FACT_KINDS = tuple(KIND_OF_OPTION)
 
 

@@ -20,6 +20,7 @@ KIND_WORDS = {
     "target": "chỉ tiêu", "contact": "liên hệ", "duty": "nhiệm vụ", "funding": "kinh phí",
     "roadmap": "lộ trình thực hiện", "eligibility": "đối tượng áp dụng", "exclusion": "đối tượng không áp dụng",
     "document": "số hiệu văn bản", "check": "có thuộc đối tượng áp dụng không", "step": "gồm những bước nào",
+    "link": "xem toàn văn ở đâu",
 }
 # Groups as officials name them, longest first so "viên chức lãnh đạo" wins over "viên chức".
 GROUPS = ["cán bộ, công chức, viên chức", "cán bộ, công chức cấp xã", "viên chức lãnh đạo, quản lý",
@@ -146,6 +147,7 @@ def next_questions(index: KnowledgeIndex, answer_: Answer, context: Context) -> 
         "contact": ["Văn bản do ai ký?", "Đối tượng áp dụng là ai?"],
         "document": ["Đối tượng áp dụng là ai?", "Liên hệ với ai?"],
         "step": ["Kinh phí thực hiện lấy từ đâu?", "Liên hệ với ai?"],
+        "link": ["Đối tượng áp dụng là ai?", "Liên hệ với ai?"],
     }
     suggestions += common.get(context.kind or "", ["Đối tượng áp dụng là ai?", "Liên hệ với ai?"])
     return suggestions[:3]

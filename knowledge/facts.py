@@ -1040,9 +1040,36 @@ def extract_steps(ctx: _Ctx) -> list[Fact]:
 # Entry point
 # ---------------------------------------------------------------------------------------------
 
+# ---------------------------------------------------------------------------------------------
+# web addresses: where the full text, annexes or forms are published
+# ---------------------------------------------------------------------------------------------
+
+# http(s)://…, www.… or a bare domain under a common top-level domain; never the domain of an e-mail address.
+_URL_RE = re.compile(r"(?<![@\w.])(?:https?://[^\s()<>\"“”]+|www\.[^\s()<>\"“”]+|"
+                     r"[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:vn|com|org|net|gov|edu|int)\b(?!@)(?:/[^\s()<>\"“”]*)?)",
+                     re.I)
+# "… đăng tải trên cổng thông tin điện tử của Chính phủ (http://…)": the site is named after the last connector.
+_SITE_RE = re.compile(r".*(?:^|\s)(?:trên|tại|ở|qua|và|hoặc|website)\s+(?P<site>[^()]{3,80}?)\s*\($", re.I | re.S)
+
+
+def extract_links(ctx: _Ctx) -> list[Fact]:
+    """Web addresses, each with the site's name when the text gives it, cited at their sentence."""
+    facts = []
+    for line, section, s, e, _ in ctx.sentences():
+        raw = ctx.source[s:e]
+        for m in _URL_RE.finditer(raw):
+            url = m.group(0).rstrip(".,;:/") + ("/" if m.group(0).endswith("/") else "")
+            site = _SITE_RE.match(raw[:m.start()])
+            fact = ctx.fact("link", line, section, s, e,
+                            {"url": url, "site": _norm(site.group("site")) if site else ""})
+            if fact:
+                facts.append(fact)
+    return facts
+
+
 EXTRACTORS: list[Callable[[_Ctx], list[Fact]]] = [
     extract_contacts, extract_targets, extract_eligibility, extract_duties, extract_roadmap, extract_funding,
-    extract_steps,
+    extract_steps, extract_links,
 ]
 
 

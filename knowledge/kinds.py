@@ -18,6 +18,9 @@ KIND_CUES: list[tuple[str, re.Pattern]] = [
     # "bước tiếp theo", "bước cuối cùng", "nằm ở bước nào", "gồm những bước nào": the steps of a procedure.
     ("step", re.compile(r"\b(buoc|khau) (dau tien|dau|tiep theo|ke tiep|tiep|sau|cuoi cung|cuoi|nao|so may|"
                         r"thu (may|nhat|hai|ba|tu|nam|sau|bay|\d+))\b|\b(nhung|cac|may|bao nhieu) buoc\b")),
+    # "Xem toàn văn ở đâu?", "trang web nào đăng phụ lục?": where the text is published (web addresses).
+    ("link", re.compile(r"\b(xem|doc|tai|tim|tra cuu|dang tai|dang)\b.*\bo (dau|trang nao)\b|\b(toan van|website|"
+                        r"trang web|trang thong tin|cong thong tin|duong dan|duong link|link|dia chi web|dia chi trang)\b")),
     ("document", re.compile(r"\b(so hieu|ngay ban hanh|ban hanh ngay|ban hanh khi nao|nguoi ky|ai ky|ky ngay|"
                             r"ky boi|co quan ban hanh|ai ban hanh|can cu|thuc hien quyet dinh|trich yeu|"
                             r"van ban so|so van ban|ngay ky|nam ban hanh|thuc hien (cong van|van ban|quyet dinh) nao|"
@@ -50,9 +53,19 @@ def plain(text: str) -> str:
     return " ".join(strip_diacritics(s) for s in syllables(text))
 
 
+# "Thủ trưởng đơn vị có phải bố trí thời gian … không?": a yes/no question whose verb is something an agency
+# does (arrange, send, report, …) asks about a duty, not about whether a plan covers someone.
+DUTY_CHECK_RE = re.compile(r"\bco (phai|can|trach nhiem) (bo tri|sap xep|tao dieu kien|cu|bao cao|xay dung|"
+                           r"to chuc|phoi hop|chi dao|lap|gui|dam bao|huong dan|theo doi|kiem tra|tong hop|"
+                           r"bo sung|du tru|trien khai)\b")
+SELF_RE = re.compile(r"\b(toi|minh|em) (la|lam)\b")
+
+
 def question_kind(plain_question: str) -> str | None:
     for kind, pattern in KIND_CUES:
         if pattern.search(plain_question):
+            if kind == "check" and DUTY_CHECK_RE.search(plain_question) and not SELF_RE.search(plain_question):
+                return "duty"
             return kind
     return None
 

@@ -78,7 +78,7 @@ class Chunk:
 class Fact:
     """A fact extracted at index time, with the exact quote it rests on."""
 
-    kind: str  # contact | target | eligibility | duty | roadmap | funding | step | document
+    kind: str  # contact | target | eligibility | duty | roadmap | funding | step | link | document
     doc_id: str
     section: str  # full section path, document label first
     quote: str  # exact source text of the span

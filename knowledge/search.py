@@ -52,7 +52,8 @@ def prepare_query(index: KnowledgeIndex, query: str) -> PreparedQuery:
 FACTS_ASKED = {
     "check": ("eligibility", None), "eligibility": ("eligibility", True), "exclusion": ("eligibility", False),
     "target": ("target", None), "contact": ("contact", None), "duty": ("duty", None), "funding": ("funding", None),
-    "roadmap": ("roadmap", None), "step": ("step", None), "document": ("document", None),
+    "roadmap": ("roadmap", None), "step": ("step", None), "link": ("link", None),
+    "document": ("document", None),
 }
 
 

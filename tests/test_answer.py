@@ -42,6 +42,9 @@ FACT_QUESTIONS = [
     ("Soạn đề cương, tài liệu giảng dạy là bước thứ mấy?", ["bước 2 trong 5 bước"], "step"),
     ("Quy trình triển khai các khóa bồi dưỡng gồm những bước nào?", ["5 bước", "Mời giảng viên và chiêu sinh"],
      "step"),
+    # where the full text is published (none of "đọc", "ở đâu" is in the document)
+    ("Đọc toàn văn Đề án và Phụ lục ở đâu?", ["vanban.chinhphu.vn", "dav.edu.vn"], "link"),
+    ("Website của Học viện Ngoại giao là gì?", ["http://www.dav.edu.vn/vi/"], "link"),
 ]
 
 
@@ -55,6 +58,12 @@ def test_fact_answers(kb, question: str, expected: list[str], kind: str, typed: 
     for fact in expected:
         assert fold(fact) in fold(result.answer), (fact, result.answer)
     assert result.citations
+
+
+@pytest.mark.parametrize("question", ["Tra cứu điểm thi đại học ở đâu?", "Tải phần mềm Zalo ở đâu?",
+                                      "Trang web bán điện thoại nào rẻ?"])
+def test_where_to_read_something_the_documents_do_not_publish_is_refused(kb, question: str) -> None:
+    assert not answer(kb, question).answered
 
 
 def test_step_answers_cite_the_step_itself(kb) -> None:

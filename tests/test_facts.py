@@ -248,6 +248,36 @@ def test_steps_of_any_procedure():
     assert steps[1].section == "Hướng dẫn 12/HD-SNV › I. TRÌNH TỰ THỰC HIỆN › b) Gửi danh sách về Sở Nội vụ trước ngày 15 tháng 3"
 
 
+def test_links_642(cv642, kh206):
+    links = of(cv642[1], "link")
+    assert [(f.data["site"], f.data["url"]) for f in links] == [
+        ("cổng thông tin điện tử của Chính phủ", "http://vanban.chinhphu.vn/portal/page/portal/chinhphu/hethongvanban"),
+        ("trang thông tin điện tử của Học viện Ngoại giao", "http://www.dav.edu.vn/vi/")]
+    assert {f.section for f in links} == {f"{LABEL_642} › Phần kết"}
+    assert all("Phụ lục Đề án được đăng tải" in f.quote for f in links)
+    assert not of(kh206[1], "link")  # no web address; the e-mail's domain is not one
+
+
+PUBLISHED = """SỞ NỘI VỤ TỈNH BÌNH AN
+Số: 30/TB-SNV
+THÔNG BÁO
+Về việc đăng ký học ngoại ngữ
+1. Mẫu đơn đăng ký đăng tại Cổng thông tin điện tử của Sở Nội vụ (https://sonoivu.binhan.gov.vn/bieu-mau).
+2. Danh sách lớp xem tại snv.binhan.gov.vn.
+3. Mọi thắc mắc gửi về email: daotao@binhan.gov.vn hoặc www.binhan.gov.vn/hoidap, trước ngày 15/3.
+"""
+
+
+def test_links_of_any_document():
+    doc, facts, spans = build(PUBLISHED, "Thông báo 30/TB-SNV")
+    check_quotes(doc, facts, spans)
+    assert [(f.data["site"], f.data["url"]) for f in of(facts, "link")] == [
+        ("Cổng thông tin điện tử của Sở Nội vụ", "https://sonoivu.binhan.gov.vn/bieu-mau"),
+        ("", "snv.binhan.gov.vn"),
+        ("", "www.binhan.gov.vn/hoidap"),
+    ]
+
+
 def test_funding(kh206, cv642):
     funding = of(kh206[1], "funding")
     assert len(funding) == 2

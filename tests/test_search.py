@@ -10,6 +10,7 @@ import pytest
 from conftest import DOC_206, DOC_642
 from knowledge.embed import EmbeddingModelError
 from knowledge.index import load_index
+from knowledge.kinds import plain, question_kind
 from knowledge.search import Hit, asked_rows, document_vectors, prepare_query, search
 from knowledge.settings import KnowledgeSettings
 
@@ -157,6 +158,29 @@ def test_question_for_a_kind_of_fact_finds_the_passage_holding_it(kb, kb_without
     assert search(kb_without_fact_boost, question, top_k=3)[0].chunk.section != expected_section
 
 
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        # an agency's action asked as yes/no: a duty, even when the question names the staff it is for
+        ("Thủ trưởng đơn vị có phải sắp xếp thời gian cho cán bộ đi học không?", "duty"),
+        ("Sở Tài chính có cần bố trí kinh phí không?", "duty"),
+        # a person asking whether the plan covers them
+        ("Tôi là công chức cấp xã, có phải học ngoại ngữ không?", "check"),
+        ("Tôi là trưởng phòng, có cần báo cáo kết quả học không?", "check"),
+        ("Giáo viên tiếng Anh có phải thực hiện kế hoạch không?", "check"),
+    ],
+)
+def test_yes_no_questions_about_an_agency_action_ask_for_its_duty(question: str, kind: str) -> None:
+    assert question_kind(plain(question)) == kind
+    assert question_kind(plain(question.lower())) == kind
+
+
+def test_a_duty_asked_as_yes_no_finds_the_agencies_duties(kb) -> None:
+    hits = search(kb, "Thủ trưởng đơn vị có phải sắp xếp thời gian cho cán bộ đi học không?", top_k=3)
+    assert hits[0].chunk.section.startswith("Kế hoạch 206/KH-UBND › V. TỔ CHỨC THỰC HIỆN › 6.")
+    assert "thời gian hợp lý" in hits[0].chunk.text
+
+
 def test_asked_rows_are_the_chunks_holding_the_facts(kb) -> None:
     duty_rows = set(asked_rows(kb, "Sở Tài chính có nhiệm vụ gì?").tolist())
     holding = {row for row, chunk in enumerate(kb.chunks)
@@ -165,8 +189,10 @@ def test_asked_rows_are_the_chunks_holding_the_facts(kb) -> None:
     assert duty_rows == holding and duty_rows
     signer_rows = asked_rows(kb, "ai ky ke hoach 206")
     assert [kb.chunks[row].section_path for row in signer_rows] == [["Phần kết"], ["Phần kết"]]
-    # a yes/no question describing no person is not about whom the plan covers
-    assert asked_rows(kb, "Sở Nội vụ có phải tổng hợp báo cáo không?").size == 0
+    # a yes/no question describing no person is not about whom the plan covers; one about an agency's action
+    # asks for its duties
+    assert asked_rows(kb, "Kế hoạch này có phải của Hải Phòng không?").size == 0
+    assert set(asked_rows(kb, "Sở Nội vụ có phải tổng hợp báo cáo không?").tolist()) == duty_rows
     assert asked_rows(kb, "Tôi là công chức cấp xã, có phải học không?").size > 0
     assert asked_rows(kb, "Thời tiết hôm nay thế nào?").size == 0
 
