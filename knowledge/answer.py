@@ -23,7 +23,6 @@ from .kinds import (
     LAST_STEP_RE,
     LEVEL_RE,
     NEXT_STEP_RE,
-    PERSON_RE,
     ROLE_WORDS,
     WHICH_STEP_RE,
     YEAR_RE,
@@ -225,8 +224,6 @@ def _pairs(text: str) -> set[tuple[str, str]]:
 
 def _answer_check(index: KnowledgeIndex, q: str, docs: list[str]) -> tuple[str, list[Fact]] | None:
     """Applies or excluded: the eligibility item sharing most word pairs with the person described."""
-    if not PERSON_RE.search(q):
-        return None  # a yes/no question about something else than a person's coverage
     facts = _facts_of(index, "eligibility", docs[:1])
     asked = _pairs(q)
     scored = []

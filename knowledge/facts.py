@@ -1058,7 +1058,7 @@ def extract_links(ctx: _Ctx) -> list[Fact]:
     for line, section, s, e, _ in ctx.sentences():
         raw = ctx.source[s:e]
         for m in _URL_RE.finditer(raw):
-            url = m.group(0).rstrip(".,;:/") + ("/" if m.group(0).endswith("/") else "")
+            url = m.group(0).rstrip(".,;:")
             site = _SITE_RE.match(raw[:m.start()])
             fact = ctx.fact("link", line, section, s, e,
                             {"url": url, "site": _norm(site.group("site")) if site else ""})

@@ -44,8 +44,10 @@ LEVEL_RE = re.compile(r"\bbac\s*(\d)\b")
 ROLE_WORDS = ["can bo", "cong chuc", "vien chuc", "lanh dao", "quan ly", "cap xa", "cap huyen", "cap tinh",
               "giao vien", "giang vien", "chuyen gia"]
 
+# "Tôi là …", "mình làm …": the asker describes themselves.
+SELF_RE = re.compile(r"\b(toi|minh|em) (la|lam)\b")
 # A "check" question ("có phải … không?") asks about a person's coverage only when it describes a person.
-PERSON_RE = re.compile(r"\b(toi|minh|em) (la|lam)\b|\b(can bo|cong chuc|vien chuc|giao vien|giang vien|chuyen gia|"
+PERSON_RE = re.compile(SELF_RE.pattern + r"|\b(can bo|cong chuc|vien chuc|giao vien|giang vien|chuyen gia|"
                        r"nguoi lao dong|nhan vien)\b")
 
 
@@ -58,15 +60,18 @@ def plain(text: str) -> str:
 DUTY_CHECK_RE = re.compile(r"\bco (phai|can|trach nhiem) (bo tri|sap xep|tao dieu kien|cu|bao cao|xay dung|"
                            r"to chuc|phoi hop|chi dao|lap|gui|dam bao|huong dan|theo doi|kiem tra|tong hop|"
                            r"bo sung|du tru|trien khai)\b")
-SELF_RE = re.compile(r"\b(toi|minh|em) (la|lam)\b")
 
 
 def question_kind(plain_question: str) -> str | None:
     for kind, pattern in KIND_CUES:
-        if pattern.search(plain_question):
-            if kind == "check" and DUTY_CHECK_RE.search(plain_question) and not SELF_RE.search(plain_question):
+        if not pattern.search(plain_question):
+            continue
+        if kind == "check":
+            if DUTY_CHECK_RE.search(plain_question) and not SELF_RE.search(plain_question):
                 return "duty"
-            return kind
+            if not PERSON_RE.search(plain_question):
+                continue  # a yes/no question about something else than a person: its other cues say what it asks
+        return kind
     return None
 
 

@@ -19,7 +19,7 @@ import numpy as np
 import scipy.sparse
 
 from .index import KnowledgeIndex
-from .kinds import ASKS_SIGNER_RE, PERSON_RE, plain, question_kind, signature_span
+from .kinds import ASKS_SIGNER_RE, plain, question_kind, signature_span
 from .model import Chunk
 from .text import collapse_whitespace, has_diacritics, normalize, replace_abbreviations
 
@@ -70,8 +70,6 @@ def asked_rows(index: KnowledgeIndex, question: str) -> np.ndarray:
     """Rows of the chunks holding the kind of fact the question asks for (a signer: the signature block)."""
     q = plain(question)
     kind = question_kind(q)
-    if kind == "check" and not PERSON_RE.search(q):
-        kind = None  # a yes/no question about something else than a person's coverage (as answer.py reads it)
     if kind not in FACTS_ASKED:
         return np.zeros(0, dtype=np.int64)
     signer = kind == "document" and bool(ASKS_SIGNER_RE.search(q))

@@ -168,9 +168,12 @@ def test_question_for_a_kind_of_fact_finds_the_passage_holding_it(kb, kb_without
         ("Tôi là công chức cấp xã, có phải học ngoại ngữ không?", "check"),
         ("Tôi là trưởng phòng, có cần báo cáo kết quả học không?", "check"),
         ("Giáo viên tiếng Anh có phải thực hiện kế hoạch không?", "check"),
+        # a yes/no question about neither: its other cue words say what it asks
+        ("Sở Ngoại vụ có thuộc đối tượng áp dụng không?", "eligibility"),
+        ("Kế hoạch này có phải của Hải Phòng không?", None),
     ],
 )
-def test_yes_no_questions_about_an_agency_action_ask_for_its_duty(question: str, kind: str) -> None:
+def test_yes_no_questions_ask_for_a_duty_or_a_persons_coverage(question: str, kind: str | None) -> None:
     assert question_kind(plain(question)) == kind
     assert question_kind(plain(question.lower())) == kind
 
