@@ -99,7 +99,7 @@ models: speech-words
 # Everything a model is trained from: data, config, domain, our NLU component and the text code it imports, Rasa's
 # pins. Rasa's own fingerprinting reuses cached components but still packs a new model (≈ 30 s); a checksum of
 # these files skips that when nothing changed.
-RASA_INPUTS = config.yml domain.yml requirements-rasa.txt nlu/vietnamese.py knowledge/text.py \
+RASA_INPUTS = config.yml domain.yml requirements-rasa.txt nlu/vietnamese.py nlu/intent_classifier.py knowledge/text.py \
 	$(sort $(wildcard nlu/*.yml))
 train: setup lookups
 	@sum="$$(cat $(RASA_INPUTS) | sha256sum | cut -d' ' -f1)"; \

@@ -103,6 +103,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--url", help="a running Rasa server instead of starting both servers")
     parser.add_argument("--token", default=os.environ.get("RASA_API_TOKEN"), help="Rasa API token, with --url")
     parser.add_argument("--pids", default="", help="with --url: RASA_PID,ACTIONS_PID")
+    parser.add_argument("--model", type=Path, help="the Rasa model to serve (default: the newest in models/)")
     parser.add_argument("--logs", type=Path, default=REPO / "var" / "bench" / "cpu_per_answer",
                         help="where the started servers log")
     args = parser.parse_args()

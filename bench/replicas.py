@@ -32,7 +32,7 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(1, str(REPO / "tests"))  # tests/services.py: the PostgreSQL and Redis starters
 
 from actions.launch import running_rasa, running_servers  # noqa: E402
-from bench.rest_load import (Outcome, Target, ask, conversation, load_questions, memory_mib,  # noqa: E402
+from bench.rest_load import (Outcome, Target, ask, conversation, load_questions, memory_mib, new_phase,  # noqa: E402
                              ms, new_client)
 from services import running_postgres, running_redis  # noqa: E402
 
@@ -44,6 +44,7 @@ async def closed_loop(targets: list[Target], alternate: bool, clients: int, seco
     """`clients` clients on the REST webhook; client n on replica n mod k, or (alternate) each message of a client
     on the next replica. All targets share one run id, so a sender is one conversation whichever replica it hits."""
     outcome = Outcome()
+    phase = new_phase(f"c{clients}")
     async with new_client(clients * len(targets)) as client:
         start = time.perf_counter()
         deadline = start + seconds
@@ -54,8 +55,7 @@ async def closed_loop(targets: list[Target], alternate: bool, clients: int, seco
                     return
                 target = targets[(number + message) % len(targets) if alternate else number % len(targets)]
                 sent = time.perf_counter()
-                error = await ask(client, target, "webhook", f"c{clients}-{conversation(number, message, turns)}",
-                                  next(questions))
+                error = await ask(client, target, "webhook", conversation(phase, number, message, turns), next(questions))
                 outcome.record(sent, error)
 
         await asyncio.gather(*(one_client(n) for n in range(clients)))

@@ -138,18 +138,24 @@ class Outcome:
         return len(self.latencies_ms) / self.elapsed if self.elapsed else 0.0
 
 
-def conversation(stream: int, message: int, turns: int) -> str:
+def new_phase(label: str) -> str:
+    """A prefix of sender ids for one load phase: a measured phase never continues its warm-up's conversations."""
+    return f"{label}-{os.urandom(2).hex()}"
+
+
+def conversation(phase: str, stream: int, message: int, turns: int) -> str:
     """A sender id: a new conversation every `turns` messages of one client, as real users ask a few each.
 
     Rasa keeps a tracker per sender and replays it on every message, so one endless conversation per
     client would measure tracker growth rather than the assistant."""
-    return f"u{stream}-{message // turns if turns else 0}"
+    return f"{phase}-u{stream}-{message // turns if turns else 0}"
 
 
 async def closed_loop(target: Target, endpoint: str, clients: int, seconds: float, questions: Iterator[str],
                       turns: int) -> Outcome:
     """`clients` clients, each asking its next question as soon as the last one is answered."""
     outcome = Outcome()
+    phase = new_phase(f"c{clients}")
     async with new_client(clients) as client:
         start = time.perf_counter()
         deadline = start + seconds
@@ -159,7 +165,7 @@ async def closed_loop(target: Target, endpoint: str, clients: int, seconds: floa
                 if time.perf_counter() >= deadline:
                     return
                 sent = time.perf_counter()
-                error = await ask(client, target, endpoint, f"c{clients}-{conversation(number, message, turns)}",
+                error = await ask(client, target, endpoint, conversation(phase, number, message, turns),
                                   next(questions))
                 outcome.record(sent, error)
 
@@ -174,6 +180,7 @@ async def open_loop(target: Target, endpoint: str, rate: float, seconds: float, 
     outcome = Outcome()
     count = max(1, round(rate * seconds))
     users = max(1, round(rate))  # each simulated user asks about once a second
+    phase = new_phase(f"r{rate:g}")
     # Connections enough for a backlog: queueing then happens in the server, as with real independent users.
     async with new_client(max(100, users)) as client:
         start = time.perf_counter() + 0.05
@@ -181,7 +188,7 @@ async def open_loop(target: Target, endpoint: str, rate: float, seconds: float, 
         async def send_at(n: int) -> None:
             scheduled = start + n / rate
             await asyncio.sleep(max(0.0, scheduled - time.perf_counter()))
-            error = await ask(client, target, endpoint, f"r{rate:g}-{conversation(n % users, n // users, turns)}",
+            error = await ask(client, target, endpoint, conversation(phase, n % users, n // users, turns),
                               next(questions))
             outcome.record(scheduled, error)
 
@@ -230,7 +237,7 @@ def assistant(args: argparse.Namespace) -> Iterator[Assistant]:
         pids = {f"pid {pid} ({process_name(pid)})": pid for pid in args.pids}
         yield Assistant(args.url.rstrip("/"), args.token, pids, {})
         return
-    with running_servers(logs=args.logs) as servers:
+    with running_servers(model=args.model, logs=args.logs) as servers:
         yield Assistant(servers.rasa_url, servers.token, {"actions": servers.actions.pid, "rasa": servers.rasa.pid},
                         servers.started_in)
 
@@ -332,6 +339,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--url", help="a running Rasa server instead of starting both servers")
     parser.add_argument("--token", default=os.environ.get("RASA_API_TOKEN"), help="Rasa API token, with --url")
     parser.add_argument("--pids", default="", help="with --url: process ids whose memory to report")
+    parser.add_argument("--model", type=Path, help="the Rasa model to serve (default: the newest in models/)")
     parser.add_argument("--logs", type=Path, default=REPO / "var" / "bench" / "rest_load",
                         help="where the started servers log")
     parser.add_argument("--quick", action="store_true", help="a smoke run: 3 s per phase, 1 s warm-up")
