@@ -38,11 +38,10 @@ class IntentClassifier(LogisticRegressionClassifier):
                     if feature.attribute == TEXT and feature.type == FEATURE_TYPE_SENTENCE]
         blocks = [scipy.sparse.csr_matrix(feature.features) for feature in sentence if feature.is_sparse()] + \
                  [scipy.sparse.csr_matrix(feature.features) for feature in sentence if feature.is_dense()]
-        width = getattr(self.clf, "n_features_in_", None)  # None while training
-        if width is not None and sum(block.shape[1] for block in blocks) != width:
-            # A message without tokens (empty, only spaces) gets no regex features at all, where any other message
-            # gets a row of zeros: it counts no word, pattern or n-gram, so its row is all zeros.
-            return scipy.sparse.csr_matrix((1, width))
+        if not (message.get(TEXT) or "").strip() and hasattr(self.clf, "n_features_in_"):
+            # An empty message (or only spaces) gets no regex features at all, and Rasa's own class crashes on the
+            # short row; it counts no word, pattern or n-gram, so its row is all zeros.
+            return scipy.sparse.csr_matrix((1, self.clf.n_features_in_))
         return scipy.sparse.hstack(blocks, format="csr")
 
     def persist(self) -> None:

@@ -21,6 +21,9 @@ from rasa.engine.graph import ExecutionContext, GraphSchema
 from rasa.engine.storage.local_model_storage import LocalModelStorage
 from rasa.engine.storage.resource import Resource
 from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
+from rasa.nlu.constants import TOKENS_NAMES
+from rasa.nlu.tokenizers.tokenizer import Token
+from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.features import Features
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
@@ -31,6 +34,7 @@ WIDTHS = (3, 5, 4)  # a regex featurizer, then two count featurizers
 
 def message(intent, counts, tokens=2):
     m = Message(data={"text": "x " * tokens, "intent": intent})
+    m.set(TOKENS_NAMES[TEXT], [Token("x", 2 * n) for n in range(tokens)])
     for n, (width, row) in enumerate(zip(WIDTHS, counts)):
         origin = f"featurizer{n}"
         m.add_features(Features(scipy.sparse.coo_matrix(rng.integers(0, 2, (tokens, width))), "sequence", "text", origin))
