@@ -262,12 +262,12 @@ def _names_published(index: KnowledgeIndex, q: str, docs: list[str], hits: list[
     address in the best passages (what is published there, or the site's name). Its other words ("xem", "ở
     đâu") are in no passage, so the usual confidence says little either way."""
     asked = _pairs(q)
-    return any(len(asked & _pairs(plain(f.quote))) >= 2 for f in _in_hits(_facts_of(index, "link", docs), hits, depth=3))
+    return any(len(asked & _pairs(plain(f.quote))) >= 2 for f in _held_by_best(index, "link", docs, hits))
 
 
 def _answer_links(index: KnowledgeIndex, docs: list[str], hits: list[Hit]) -> tuple[str, list[Fact]] | None:
     """The web addresses in the best passages, each with the site's name when the document gives it."""
-    facts = _in_hits(_facts_of(index, "link", docs), hits, depth=3)
+    facts = _held_by_best(index, "link", docs, hits)
     if not facts:
         return None
     items = [f"{f.data['site']}: {f.data['url']}" if f.data.get("site") else f.data["url"] for f in facts]
@@ -277,7 +277,7 @@ def _answer_links(index: KnowledgeIndex, docs: list[str], hits: list[Hit]) -> tu
 def _answer_steps(index: KnowledgeIndex, q: str, docs: list[str], hits: list[Hit]
                   ) -> tuple[str, list[Fact]] | None:
     """First, last, next or "which" step of the procedure in the best passages, or all of its steps."""
-    found = _in_hits(_facts_of(index, "step", docs), hits, depth=3)
+    found = _held_by_best(index, "step", docs, hits)
     if not found:
         return None
     steps = sorted((f for f in index.facts if f.kind == "step" and f.doc_id == found[0].doc_id
@@ -443,6 +443,11 @@ def _in_hits(facts: list[Fact], hits: list[Hit], depth: int = 1) -> list[Fact]:
     return []
 
 
+def _held_by_best(index: KnowledgeIndex, kind: str, docs: list[str], hits: list[Hit]) -> list[Fact]:
+    """Facts of `kind` in the first of the three best passages that holds any."""
+    return _in_hits(_facts_of(index, kind, docs), hits, depth=3)
+
+
 def _names_other_document(index: KnowledgeIndex, q: str, doc_ids: list[str]) -> bool:
     """The question asks about a document that ours only cites (e.g. the decision a plan implements)."""
     for doc_id in doc_ids[:1]:
@@ -528,7 +533,7 @@ def answer(index: KnowledgeIndex, question: str, use_dense: bool = True) -> Answ
     threshold = index.settings.confidence_threshold
     # A contact or a step asked for and held by one of the best passages.
     fact_in_hits = kind in ("contact", "step") and confidence >= FACT_FLOOR and bool(
-        _in_hits(_facts_of(index, kind, docs), hits, depth=3))
+        _held_by_best(index, kind, docs, hits))
     contact_asked = kind == "contact" and (fact_in_hits or _names_contact(index, q, docs))
     if kind == "contact" and not mentioned and _asks_contacts_in_general(q):
         # every document that names a contact, the best-matching first
