@@ -34,14 +34,14 @@ class IntentClassifier(LogisticRegressionClassifier):
         return scipy.sparse.vstack([self._sentence_row(message) for message in messages], format="csr")
 
     def _sentence_row(self, message: Message) -> scipy.sparse.csr_matrix:
-        sentence = [feature for feature in message.features
-                    if feature.attribute == TEXT and feature.type == FEATURE_TYPE_SENTENCE]
-        blocks = [scipy.sparse.csr_matrix(feature.features) for feature in sentence if feature.is_sparse()] + \
-                 [scipy.sparse.csr_matrix(feature.features) for feature in sentence if feature.is_dense()]
         if not (message.get(TEXT) or "").strip() and hasattr(self.clf, "n_features_in_"):
             # An empty message (or only spaces) gets no regex features at all, and Rasa's own class crashes on the
             # short row; it counts no word, pattern or n-gram, so its row is all zeros.
             return scipy.sparse.csr_matrix((1, self.clf.n_features_in_))
+        sentence = [feature for feature in message.features
+                    if feature.attribute == TEXT and feature.type == FEATURE_TYPE_SENTENCE]
+        blocks = [scipy.sparse.csr_matrix(feature.features) for feature in sentence if feature.is_sparse()] + \
+                 [scipy.sparse.csr_matrix(feature.features) for feature in sentence if feature.is_dense()]
         return scipy.sparse.hstack(blocks, format="csr")
 
     def persist(self) -> None:
