@@ -79,7 +79,7 @@ def build_application(settings: BotSettings, *, index_dir: Path | None = None, s
     application = builder.build()
     application.bot_data[SERVICES] = Services(
         settings=settings,
-        rasa=RasaClient(settings.rasa_base_url, settings.bot_rasa_timeout),
+        rasa=RasaClient(settings.rasa_base_url, settings.bot_rasa_timeout, settings.action_server_base_url),
         access=AccessList(settings.allowed_ids),
         limiter=RateLimiter(settings.bot_rate_limit),
         locks=SenderLocks(),
@@ -108,10 +108,10 @@ def add_handlers(application: Application) -> None:
 
 
 async def post_init(application: Application) -> None:
-    """After getMe: speech (its model loaded once, off the event loop), the command menu, one line saying how the
-    bot is set up."""
+    """After getMe, before any update is fetched: speech (its model loaded once, off the event loop) while waiting
+    for the assistant to answer, the command menu, one line saying how the bot is set up."""
     s: Services = application.bot_data[SERVICES]
-    await load_speech(s)
+    await asyncio.gather(load_speech(s), wait_for_assistant(s))
     try:
         await application.bot.set_my_commands(COMMANDS)
     except TelegramError as exc:  # the menu is a convenience; the commands work without it
@@ -124,6 +124,30 @@ async def post_init(application: Application) -> None:
     if ids is not None and not ids:
         log.warning("TELEGRAM_ALLOWED_IDS is empty: every user is refused. Set it to the user and chat ids allowed "
                     "(comma-separated), or to '*' to let everyone in")
+
+
+async def wait_for_assistant(s: Services, every: float = 1.0) -> None:
+    """Until Rasa and the action server answer, at most BOT_STARTUP_WAIT seconds. Telegram keeps the messages sent
+    meanwhile (after a restart or deploy there are some) and the bot takes them only now, so none is answered
+    "busy" just because the assistant was still loading."""
+    limit = s.settings.bot_startup_wait
+    if not limit:
+        return
+    clock = asyncio.get_running_loop().time
+    started, told = clock(), False
+    waiting = f"Rasa at {s.settings.rasa_base_url} and the action server at {s.settings.action_server_base_url}"
+    while not await s.rasa.answers():
+        waited = clock() - started
+        if waited >= limit:
+            log.warning("%s do not answer after %.0f s (BOT_STARTUP_WAIT): taking messages anyway; they are "
+                        "answered \"busy\" until the assistant is up", waiting, waited)
+            return
+        if not told:
+            log.info("waiting for %s before taking messages (at most %g s)", waiting, limit)
+            told = True
+        await asyncio.sleep(min(every, limit - waited))
+    if told:
+        log.info("the assistant answers after %.1f s: taking messages", clock() - started)
 
 
 async def load_speech(s: Services) -> None:

@@ -267,16 +267,19 @@ async def _catalog_html(s: Services, part: str) -> str:
 
 async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     text = without_mention(update.message.text, context.bot)
-    replied = update.message.reply_to_message
-    answer_id = services(context).comment_prompts.take(update.effective_chat.id, replied.message_id) \
-        if replied is not None else None
-    if answer_id and text:  # the reply to "a short comment?" after a 👎
-        await send_feedback(update, context, "down", answer_id, feedback.clean_comment(text))
-        return
     if not text:
         await tell(update, EMPTY_QUESTION)
         return
-    await converse(update, context, typed_question(text))
+    s = services(context)
+    replied = update.message.reply_to_message
+    # The conversation's lock is held by the 👎 turn until its comment prompt is remembered (on_feedback): a reply
+    # to that prompt, however fast, is read after it.
+    async with s.locks.hold(sender_id(update)):
+        answer_id = s.comment_prompts.take(update.effective_chat.id, replied.message_id) if replied else None
+        if answer_id:  # the reply to "a short comment?" after a 👎
+            await send_feedback(update, context, "down", answer_id, feedback.clean_comment(text))
+        else:
+            await answer(update, context, typed_question(text))
 
 
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -300,47 +303,52 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def on_feedback(update: Update, context: ContextTypes.DEFAULT_TYPE, rating: str, answer_id: str) -> None:
     """👍 / 👎 under an answer: recorded through Rasa, thanked in a toast, the two buttons taken off that answer;
-    after a 👎 the bot also asks for an optional short comment (a reply to that prompt is the comment)."""
+    after a 👎 the bot also asks for an optional short comment (a reply to that prompt is the comment).
+
+    The conversation is held until the prompt is remembered: the prompt's message id is known only once Telegram
+    has answered sendMessage, and the user may reply before that answer reaches us."""
     query = update.callback_query
-    replies = await send_feedback(update, context, rating, answer_id)
-    if replies is None:
-        return
-    text, payload = replies
-    await query.answer(text[:200])
-    message = query.message
-    if isinstance(message, Message):
-        try:
-            await message.edit_reply_markup(without_feedback(message.reply_markup))
-        except TelegramError as exc:  # an old message may no longer be editable: the vote still counts
-            log.info("could not take the feedback buttons off message %s: %s", message.message_id, exc)
-    if payload.get("comment_invited"):
-        html = escape(text)
-        if update.effective_chat.type != ChatType.PRIVATE:  # in a group the prompt is for the one who pressed 👎:
-            html = f'<a href="tg://user?id={update.effective_user.id}">👤</a> {html}'  # mentioned, name not shown
-        prompt = await update.effective_chat.send_message(
-            html, parse_mode=ParseMode.HTML,
-            reply_markup=ForceReply(selective=True, input_field_placeholder=COMMENT_PLACEHOLDER),
-            reply_parameters=ReplyParameters(message.message_id, allow_sending_without_reply=True)
-            if isinstance(message, Message) else None)
-        services(context).comment_prompts.remember(update.effective_chat.id, prompt.message_id, answer_id)
+    s = services(context)
+    async with s.locks.hold(sender_id(update)):
+        replies = await send_feedback(update, context, rating, answer_id)
+        if replies is None:
+            return
+        text, payload = replies
+        await query.answer(text[:200])
+        message = query.message
+        if isinstance(message, Message):
+            try:
+                await message.edit_reply_markup(without_feedback(message.reply_markup))
+            except TelegramError as exc:  # an old message may no longer be editable: the vote still counts
+                log.info("could not take the feedback buttons off message %s: %s", message.message_id, exc)
+        if payload.get("comment_invited"):
+            html = escape(text)
+            if update.effective_chat.type != ChatType.PRIVATE:  # in a group the prompt is for the one who pressed 👎:
+                html = f'<a href="tg://user?id={update.effective_user.id}">👤</a> {html}'  # mentioned, name not shown
+            prompt = await update.effective_chat.send_message(
+                html, parse_mode=ParseMode.HTML,
+                reply_markup=ForceReply(selective=True, input_field_placeholder=COMMENT_PLACEHOLDER),
+                reply_parameters=ReplyParameters(message.message_id, allow_sending_without_reply=True)
+                if isinstance(message, Message) else None)
+            s.comment_prompts.remember(update.effective_chat.id, prompt.message_id, answer_id)
 
 
 async def send_feedback(update: Update, context: ContextTypes.DEFAULT_TYPE, rating: str, answer_id: str,
                         comment: str = "") -> tuple[str, dict] | None:
-    """Feedback to Rasa, in this conversation's order. A comment is answered here (Rasa's thanks as a message); a
-    button press gets back (thanks text, custom payload) for the caller, or None when Rasa is busy (told)."""
+    """Feedback to Rasa. A comment is answered here (Rasa's thanks as a message); a button press gets back (thanks
+    text, custom payload) for the caller, or None when Rasa is busy (told). The caller holds the conversation's
+    lock."""
     s = services(context)
     sender = sender_id(update)
-    async with s.locks.hold(sender):
-        try:
-            replies = await s.rasa.send(sender, feedback.rasa_message(rating, answer_id, comment))
-        except RasaUnavailable as exc:
-            log.error("Rasa unavailable, feedback from %s not recorded: %s", sender, exc)
-            if update.callback_query is not None:
-                await update.callback_query.answer(BUSY)
-            else:
-                await tell(update, BUSY)
-            return None
+    try:
+        replies = await s.rasa.send(sender, feedback.rasa_message(rating, answer_id, comment))
+    except RasaUnavailable as exc:
+        log.error("Rasa unavailable, feedback from %s not recorded: %s", sender, exc)
+        if update.callback_query is not None:
+            await update.callback_query.answer(BUSY)
+        else:
+            await tell(update, BUSY)
+        return None
     text = "\n".join(r["text"] for r in replies if isinstance(r.get("text"), str) and r["text"].strip())
     text = text or FEEDBACK_THANKS
     payload = next((r["custom"] for r in replies if isinstance(r.get("custom"), dict)), {})

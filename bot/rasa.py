@@ -8,15 +8,20 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
+
 from nlu.rest_client import RasaRest, RasaUnavailable, typed_question
 
 __all__ = ["RasaClient", "RasaUnavailable", "typed_question"]
 
 
 class RasaClient:
-    def __init__(self, base_url: str, timeout: float) -> None:
+    """`action_server_url`: the action server behind Rasa, checked by `answers` (Rasa cannot tell whether it is up)."""
+
+    def __init__(self, base_url: str, timeout: float, action_server_url: str) -> None:
         self.timeout = timeout
         self.rest = RasaRest(base_url, timeout, max_connections=32)
+        self.action_health_url = f"{action_server_url.rstrip('/')}/health"
 
     async def aclose(self) -> None:
         await self.rest.aclose()
@@ -28,3 +33,12 @@ class RasaClient:
         (what Rasa does when the action server is down: it logs the failed action and replies with an empty list).
         """
         return await self.rest.send(sender, message)
+
+    async def answers(self) -> bool:
+        """Whether the assistant can answer now: a Rasa server serves (its model loaded) and the action server
+        answers its health check."""
+        try:
+            actions = await self.rest.http.get(self.action_health_url, timeout=self.rest.probe_timeout)
+        except httpx.HTTPError:
+            return False
+        return actions.status_code == 200 and await self.rest.is_up()

@@ -44,6 +44,15 @@ class BotSettings(BaseSettings):
     rasa_host: str = "127.0.0.1"
     rasa_port: int = 5005
     rasa_url: str | None = None
+    # The action server behind Rasa, whose /health the bot waits for at start. ACTION_SERVER_URL wins over
+    # ACTION_SERVER_HOST/ACTION_SERVER_PORT (those `make run` uses).
+    action_server_host: str = "127.0.0.1"
+    action_server_port: int = 5055
+    action_server_url: str | None = None
+    # Seconds the bot waits at start for Rasa and the action server to answer before it takes the messages waiting
+    # at Telegram (kept there meanwhile: a restart loses nobody's question to "busy"). After that it takes them
+    # anyway and answers "busy" while the assistant is down. 0: no wait.
+    bot_startup_wait: float = 300.0
     # Seconds one question may take in Rasa (and the action server behind it) before the user is told
     # "Hệ thống đang bận, vui lòng thử lại sau".
     bot_rasa_timeout: float = 8.0
@@ -89,6 +98,10 @@ class BotSettings(BaseSettings):
         return (self.rasa_url or f"http://{self.rasa_host}:{self.rasa_port}").rstrip("/")
 
     @property
+    def action_server_base_url(self) -> str:
+        return (self.action_server_url or f"http://{self.action_server_host}:{self.action_server_port}").rstrip("/")
+
+    @property
     def allowed_ids(self) -> frozenset[int] | None:
         """The allowed user and chat ids; None means everyone."""
         parts = [part.strip() for part in self.telegram_allowed_ids.split(",") if part.strip()]
@@ -109,4 +122,11 @@ class BotSettings(BaseSettings):
     def _positive(cls, value: float) -> float:
         if value <= 0:
             raise ValueError("BOT_RASA_TIMEOUT must be positive")
+        return value
+
+    @field_validator("bot_startup_wait")
+    @classmethod
+    def _not_negative(cls, value: float) -> float:
+        if value < 0:
+            raise ValueError("BOT_STARTUP_WAIT must be 0 or more")
         return value

@@ -54,6 +54,8 @@ class FakeTelegram:
         self.requests: list[str] = []  # every path requested (the token is in them, as on the real API)
         self.files: dict[str, bytes] = {}
         self._updates: list[dict] = []
+        self._fetched = 0  # the highest update_id getUpdates has handed out
+        self._held: set[str] = set()  # methods whose answers wait (hold_answers)
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(1000)
         self._file_ids = itertools.count(1)
@@ -89,6 +91,21 @@ class FakeTelegram:
             self._updates.append(update)
             self._changed.notify_all()
             return update["update_id"]
+
+    def wait_fetched(self, update_id: int, timeout: float = 90.0) -> None:
+        """Block until the bot has received the update `update_id` (getUpdates handed it out)."""
+        self.wait_for(lambda calls: self._fetched >= update_id, timeout)
+
+    def hold_answers(self, method: str) -> None:
+        """From now on the bot's `method` calls are recorded at once, but answered only after `release_answers`: a
+        slow Telegram, for races between a call in flight and the next update."""
+        with self._changed:
+            self._held.add(method)
+
+    def release_answers(self, method: str) -> None:
+        with self._changed:
+            self._held.discard(method)
+            self._changed.notify_all()
 
     def add_file(self, data: bytes, extension: str = "oga") -> tuple[str, str]:
         """Store a file to be served by getFile and the file URL: (file_id, file_unique_id)."""
@@ -170,9 +187,12 @@ class FakeTelegram:
     # --- the HTTP side ---------------------------------------------------------------------------------------
 
     def _handle(self, method: str, params: dict[str, Any]) -> tuple[int, Any]:
-        if method == "getMe":
-            return 200, self.bot_user
-        if method == "getUpdates":
+        if method in ("getMe", "getUpdates"):
+            with self._changed:
+                self.calls.append(Call(method, params))
+                self._changed.notify_all()
+            if method == "getMe":
+                return 200, self.bot_user
             return 200, self._get_updates(int(params.get("offset") or 0), float(params.get("timeout") or 0))
         if method == "getFile":
             file_id = params.get("file_id", "")
@@ -194,6 +214,8 @@ class FakeTelegram:
         with self._changed:
             self.calls.append(Call(method, params))
             self._changed.notify_all()
+            while method in self._held and not self._closing:
+                self._changed.wait()
         return 200, result
 
     def _get_updates(self, offset: int, timeout: float) -> list[dict]:
@@ -203,6 +225,8 @@ class FakeTelegram:
                 if offset:
                     self._updates = [u for u in self._updates if u["update_id"] >= offset]  # confirmed ones go
                 if self._updates or self._closing:
+                    self._fetched = max([self._fetched] + [u["update_id"] for u in self._updates])
+                    self._changed.notify_all()
                     return list(self._updates)
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
@@ -273,10 +297,14 @@ class RunningBot:
     """The real bot Application (bot.app.build_application + run_polling, exactly as `python -m bot` runs it) in a
     thread of its own, polling `fake`. Stopped (with its shutdown hooks) on exit."""
 
-    def __init__(self, fake: FakeTelegram, settings: Any, **build_options: Any) -> None:
+    def __init__(self, fake: FakeTelegram, settings: Any, started_by: str = "setMyCommands",
+                 **build_options: Any) -> None:
+        """`started_by`: the Bot API call after which the bot counts as started (setMyCommands ends post_init: from
+        then on the bot polls; getMe: it is initialised and may still be waiting for the assistant)."""
         from bot.app import build_application
 
         self.fake = fake
+        self.started_by = started_by
         self.application = build_application(settings, **build_options)
         self._loop: Any = None
         self._error: BaseException | None = None
@@ -296,8 +324,7 @@ class RunningBot:
 
     def __enter__(self) -> "RunningBot":
         self._thread.start()
-        # post_init ends with the command menu: from then on the bot is polling.
-        self.fake.wait_for(lambda calls: any(c.method == "setMyCommands" for c in calls) or self._error, 120)
+        self.fake.wait_for(lambda calls: any(c.method == self.started_by for c in calls) or self._error, 120)
         if self._error:
             raise self._error
         return self

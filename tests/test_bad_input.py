@@ -184,7 +184,7 @@ def telegram(assistant, index_dir, speech_service):
     with FakeTelegram(BOT_TOKEN) as fake:
         settings = BotSettings(_env_file=None, telegram_bot_token=BOT_TOKEN, telegram_api_url=fake.api_url,
                                telegram_file_url=fake.file_url, telegram_allowed_ids=allowed,
-                               rasa_url=assistant.rasa_url, bot_rate_limit=1000, bot_rasa_timeout=25)
+                               rasa_url=assistant.rasa_url, action_server_url=assistant.action_url, bot_rate_limit=1000, bot_rasa_timeout=25)
         with RunningBot(fake, settings, index_dir=index_dir, speech=speech_service) as running:
             fake.bot_under_test = running
             yield fake

@@ -16,6 +16,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -48,9 +49,10 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def settings_for(fake: FakeTelegram, rasa_url: str, **overrides) -> BotSettings:
+def settings_for(fake: FakeTelegram, rasa_url: str, action_server_url: str, **overrides) -> BotSettings:
     values = dict(telegram_bot_token=TOKEN, telegram_api_url=fake.api_url, telegram_file_url=fake.file_url,
-                  telegram_allowed_ids=ALLOWED, rasa_url=rasa_url, bot_rate_limit=1000)
+                  telegram_allowed_ids=ALLOWED, rasa_url=rasa_url, action_server_url=action_server_url,
+                  bot_rate_limit=1000)
     return BotSettings(**{**values, **overrides})
 
 
@@ -111,16 +113,20 @@ def speech_service():
 def telegram(assistant, index_dir, speech_service, logs):
     """The fake Bot API and the bot polling it, for the whole module (each test uses chats of its own)."""
     with FakeTelegram(TOKEN) as fake:
-        with RunningBot(fake, settings_for(fake, assistant.rasa_url), index_dir=index_dir, speech=speech_service):
+        with RunningBot(fake, settings_for(fake, assistant.rasa_url, assistant.action_url), index_dir=index_dir,
+                        speech=speech_service):
             yield fake
 
 
 @contextmanager
-def other_bot(assistant_url: str, speech, index_dir: Path | None = None, **overrides):
-    """A second bot with other settings, on a fake Bot API of its own (two pollers would share one queue). `speech`
-    is handed in: the module's loaded service, or one without a model."""
+def other_bot(assistant, speech, index_dir: Path | None = None, rasa_url: str | None = None,
+              started_by: str = "setMyCommands", **overrides):
+    """A second bot with other settings, on a fake Bot API of its own (two pollers would share one queue), talking to
+    the session's assistant unless `rasa_url` says otherwise. `speech` is handed in: the module's loaded service, or
+    one without a model."""
     with FakeTelegram(TOKEN) as fake:
-        with RunningBot(fake, settings_for(fake, assistant_url, **overrides), index_dir=index_dir, speech=speech):
+        settings = settings_for(fake, rasa_url or assistant.rasa_url, assistant.action_url, **overrides)
+        with RunningBot(fake, settings, started_by, index_dir=index_dir, speech=speech):
             yield fake
 
 
@@ -316,7 +322,7 @@ def test_in_a_group_the_bot_answers_only_when_mentioned_or_replied_to(telegram, 
 
 
 def test_the_rate_limit_holds_back_a_user_who_sends_too_fast(assistant, speech_service):
-    with other_bot(assistant.rasa_url, speech=speech_service, bot_rate_limit=3) as fake:
+    with other_bot(assistant, speech=speech_service, bot_rate_limit=3) as fake:
         for _ in range(5):
             fake.push({"message": fake.message(USER, USER, sticker=STICKER)})
         fake.push({"message": fake.message(OTHER_USER, OTHER_USER, sticker=STICKER)})
@@ -365,9 +371,31 @@ class Forwarder:
         self.server.close()
 
 
+def test_messages_waiting_at_start_are_taken_once_the_assistant_answers(assistant, speech_service, logs):
+    port = free_port()  # nothing listens there yet: Rasa is still loading its model
+    with FakeTelegram(TOKEN) as fake:
+        for chat, question in ((USER, "Kế hoạch 206 do ai ký?"), (OTHER_USER, "Kế hoạch 206 ban hành ngày nào?")):
+            fake.push(fake.text_update(chat, chat, question))  # sent while the bot was down (a restart, a deploy)
+        settings = settings_for(fake, f"http://127.0.0.1:{port}", assistant.action_url)
+        with RunningBot(fake, settings, "getMe", speech=speech_service):
+            deadline = time.monotonic() + 120
+            while "before taking messages" not in logs.text:  # the bot says it waits for the assistant
+                assert time.monotonic() < deadline, logs.text[-2000:]
+                time.sleep(0.05)
+            rasa = httpx.URL(assistant.rasa_url)
+            up = time.monotonic()
+            forwarder = Forwarder(port, (rasa.host, rasa.port))  # Rasa is up
+            try:
+                assert "Nguyễn Xuân Bình" in fake.wait_messages(USER, 1)[0].text
+                assert "14/08/2020" in fake.wait_messages(OTHER_USER, 1)[0].text
+            finally:
+                forwarder.close()
+            assert min(call.at for call in fake.calls_to("getUpdates")) >= up  # nothing fetched before
+
+
 def test_when_rasa_is_down_the_user_hears_busy_and_the_bot_recovers_when_it_is_back(assistant, speech_service, logs):
     port = free_port()  # nothing listens there: Rasa is down
-    with other_bot(f"http://127.0.0.1:{port}", speech=speech_service) as fake:
+    with other_bot(assistant, speech_service, rasa_url=f"http://127.0.0.1:{port}", bot_startup_wait=1) as fake:
         assert ask(fake, USER, "Kế hoạch 206 do ai ký?") == BUSY
         assert ask(fake, USER, "Kế hoạch 206 do ai ký?") == BUSY  # still running, still polite
         assert "Rasa unavailable" in logs.text and "ConnectError" in logs.text
@@ -379,10 +407,10 @@ def test_when_rasa_is_down_the_user_hears_busy_and_the_bot_recovers_when_it_is_b
             forwarder.close()
 
 
-def test_a_rasa_that_never_answers_gives_busy_within_the_timeout(speech_service, logs):
+def test_a_rasa_that_never_answers_gives_busy_within_the_timeout(assistant, speech_service, logs):
     with socket.create_server(("127.0.0.1", 0), backlog=8) as silent:  # accepts connections, never replies
         url = f"http://127.0.0.1:{silent.getsockname()[1]}"
-        with other_bot(url, speech=speech_service, bot_rasa_timeout=1.0) as fake:
+        with other_bot(assistant, speech_service, rasa_url=url, bot_startup_wait=0, bot_rasa_timeout=1.0) as fake:
             assert ask(fake, USER, "Kế hoạch 206 do ai ký?") == BUSY
     assert "no answer within 1 s" in logs.text
 
@@ -436,7 +464,7 @@ def test_without_a_speech_model_voice_is_declined_and_typing_invited(assistant, 
 
     no_model = SpeechService.from_settings(SpeechSettings(vosk_model_path=tmp_path / "no-model"))
     assert not no_model.available
-    with other_bot(assistant.rasa_url, speech=no_model) as fake:
+    with other_bot(assistant, speech=no_model) as fake:
         fake.push(fake.voice_update(USER, USER, audio["voice"], 5))
         assert fake.wait_messages(USER, 1)[0].text == VOICE_OFF
         assert not fake.calls_to("getFile")  # nothing downloaded for nothing
@@ -451,7 +479,8 @@ def test_webhook_mode_takes_updates_from_telegram_only(assistant, index_dir):
 
     port = free_port()
     with FakeTelegram(TOKEN) as fake:
-        settings = settings_for(fake, assistant.rasa_url, telegram_webhook_url="https://bot.example.gov.vn/tg/hook",
+        settings = settings_for(fake, assistant.rasa_url, assistant.action_url,
+                                telegram_webhook_url="https://bot.example.gov.vn/tg/hook",
                                 telegram_webhook_port=port)
         application = build_application(settings, index_dir=index_dir, webhook=True)
         loop = asyncio.new_event_loop()
@@ -517,7 +546,8 @@ def test_python_m_bot_answers_and_never_logs_the_token(assistant, index_dir, tmp
     """The real process at DEBUG: polls the fake API, answers through Rasa, stops on SIGINT with exit 0."""
     with FakeTelegram(TOKEN) as fake:
         env = bot_env(TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_URL=fake.api_url, TELEGRAM_FILE_URL=fake.file_url,
-                      TELEGRAM_ALLOWED_IDS="*", RASA_URL=assistant.rasa_url, BOT_LOG_LEVEL="DEBUG",
+                      TELEGRAM_ALLOWED_IDS="*", RASA_URL=assistant.rasa_url, ACTION_SERVER_URL=assistant.action_url,
+                      BOT_LOG_LEVEL="DEBUG",
                       CCVC_INDEX_DIR=str(index_dir), VOSK_MODEL_PATH=str(tmp_path / "no-model"))
         process = subprocess.Popen([sys.executable, "-m", "bot"], cwd=tmp_path, env=env, stderr=subprocess.PIPE,
                                    stdout=subprocess.PIPE, text=True)

@@ -29,7 +29,7 @@ def telegram(assistant, index_dir, tmp_path_factory):
     with FakeTelegram(TOKEN) as fake:
         settings = BotSettings(telegram_bot_token=TOKEN, telegram_api_url=fake.api_url,
                                telegram_file_url=fake.file_url, telegram_allowed_ids="*",
-                               rasa_url=assistant.rasa_url, bot_rate_limit=1000)
+                               rasa_url=assistant.rasa_url, action_server_url=assistant.action_url, bot_rate_limit=1000)
         with RunningBot(fake, settings, index_dir=index_dir, speech=no_voice):
             yield fake
 
@@ -76,13 +76,21 @@ def test_thumbs_down_asks_for_a_comment_and_the_reply_is_recorded_as_it(telegram
     row = feedback_row(answer)
     _, answer_id = parse_callback(row["👎"]["callback_data"])
     before = len(telegram.messages_to(chat))
-    telegram.push(telegram.callback_update(answer, chat, row["👎"]))
-    prompt = telegram.wait_messages(chat, before + 1)[-1]
-    assert prompt.text.startswith(THANKS) and "góp ý ngắn" in prompt.text
-    assert prompt.params["reply_markup"]["force_reply"] is True
-    reply_to_prompt = {"message_id": prompt.params["_message_id"], "date": 1, "text": prompt.text,
-                       "chat": telegram.chat(chat), "from": telegram.bot_user}
-    thanks = ask(telegram, chat, "Thiếu phần kinh phí <cụ thể>", reply_to_message=reply_to_prompt)
+    # Telegram is slow to confirm the prompt: the user's reply reaches the bot before the prompt's message id does.
+    telegram.hold_answers("sendMessage")
+    try:
+        telegram.push(telegram.callback_update(answer, chat, row["👎"]))
+        prompt = telegram.wait_messages(chat, before + 1)[-1]
+        assert prompt.text.startswith(THANKS) and "góp ý ngắn" in prompt.text
+        assert prompt.params["reply_markup"]["force_reply"] is True
+        reply_to_prompt = {"message_id": prompt.params["_message_id"], "date": 1, "text": prompt.text,
+                           "chat": telegram.chat(chat), "from": telegram.bot_user}
+        reply = telegram.push(telegram.text_update(chat, chat, "Thiếu phần kinh phí <cụ thể>",
+                                                   reply_to_message=reply_to_prompt))
+        telegram.wait_fetched(reply)
+    finally:
+        telegram.release_answers("sendMessage")
+    thanks = telegram.wait_messages(chat, before + 2)[-1]
     assert thanks.text == THANKS
     stored = stored_feedback(assistant, answer_id)
     assert [(f.rating, f.comment) for f in stored] == [("down", None), ("down", "Thiếu phần kinh phí <cụ thể>")]

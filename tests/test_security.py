@@ -212,7 +212,8 @@ def test_no_secret_reaches_any_log(assistant, postgres, index_dir, tmp_path):
                           LOG_LEVEL="DEBUG") as (rasa_url, rasa_token, _):
             os.environ.clear()
             os.environ.update(saved_env)
-            env = {**base_env, **common, "RASA_URL": rasa_url, "RASA_API_TOKEN": rasa_token}
+            env = {**base_env, **common, "RASA_URL": rasa_url, "RASA_API_TOKEN": rasa_token,
+                   "ACTION_SERVER_URL": assistant.action_url}
             exercise_portal_and_bot(env, rasa_url, rasa_token, secrets_in_env, logs)
             httpx.get(f"{rasa_url}/conversations/x/tracker", params={"token": "wrong"}, timeout=30)
             httpx.get(f"{rasa_url}/status", params={"token": rasa_token}, timeout=30)

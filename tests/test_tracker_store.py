@@ -154,7 +154,7 @@ def test_the_bot_sends_rasa_neither_telegram_ids_nor_names(assistant, index_dir,
     with FakeTelegram(token) as fake:
         settings = BotSettings(telegram_bot_token=token, telegram_api_url=fake.api_url,
                                telegram_file_url=fake.file_url, telegram_allowed_ids=f"{chat},{group}",
-                               rasa_url=assistant.rasa_url, bot_rate_limit=1000)
+                               rasa_url=assistant.rasa_url, action_server_url=assistant.action_url, bot_rate_limit=1000)
         with RunningBot(fake, settings, index_dir=index_dir, speech=no_speech):
             private = fake.text_update(chat, chat, "Kế hoạch 206 do ai ký?")
             private["message"]["from"].update(first_name=name, last_name="Riêng", username=username)
