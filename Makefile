@@ -111,10 +111,10 @@ train: setup lookups
 	fi
 	@ls -t models/*.tar.gz | tail -n +3 | xargs -r rm --  # keep the last two models
 
-# The action server and the Rasa server under supervisord (restarts what dies; Ctrl-C stops all).
+# The action server, Rasa, the portal and the Telegram bot under supervisord (restarts what dies; Ctrl-C stops all,
+# one line per service); refuses to start while a port is held. deploy/run.py.
 run: train speech-words
-	@mkdir -p var/log $(CCVC_RUN_DIR)/log
-	$(VENV)/bin/supervisord -c supervisord.conf
+	@$(PY) -m deploy.run
 
 shell: train
 	@$(PY) -m actions & trap "kill $$!" EXIT; \
@@ -123,7 +123,7 @@ shell: train
 	$(RASA_VENV)/bin/python -m nlu.rasa_cli shell --model models --endpoints endpoints.yml
 
 test: train
-	$(VENV)/bin/ruff check knowledge actions nlu speech portal bot bench tests
+	$(VENV)/bin/ruff check knowledge actions nlu speech portal bot bench tests deploy
 	$(PY) -m pytest -q
 
 # One run, one table (bench/report.py); BENCH_ARGS=--quick for a short smoke run. The bench-* targets give detail.

@@ -43,8 +43,8 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from actions.launch import free_port, running_servers, wait_until_up  # noqa: E402
+from nlu.rest_client import BUSY  # noqa: E402
 
-BUSY = "Hệ thống đang bận, vui lòng thử lại sau."  # portal/app.py's BUSY (not imported: no FastAPI needed here)
 CLIENT_TIMEOUT = 30.0  # above PORTAL_RASA_TIMEOUT (20 s): a request still open after this hung
 QUESTIONS_PER_CONVERSATION = 10
 SUPERVISORD = ROOT / ".venv" / "bin" / "supervisord"
@@ -136,11 +136,11 @@ class Supervised:
         raise TimeoutError(f"{name} not back within {timeout:.0f} s: {self.ctl('status')}")
 
 
-@contextmanager
-def supervised(run_dir: Path, timeout: float = 900, **env: str) -> Iterator[Supervised]:
-    """Start supervisord with the project's supervisord.conf: log, pid and socket in `run_dir` (CCVC_RUN_DIR), free
-    loopback ports, conversations in `run_dir`/tracker.db unless `env` names a TRACKER_STORE_URL, no Telegram bot,
-    the portal's per-IP rate limit out of the way (every client is 127.0.0.1). Yields once all three answer."""
+def run_environment(run_dir: Path, **env: str) -> tuple[dict[str, str], dict[str, str], str]:
+    """The environment of `make run`'s supervisord.conf on its own: log, pid and socket in `run_dir` (CCVC_RUN_DIR),
+    free loopback ports, conversations in `run_dir`/tracker.db unless `env` names a TRACKER_STORE_URL, no Telegram
+    bot, the portal's per-IP rate limit out of the way (every client is 127.0.0.1). (environment, program → URL,
+    Rasa's API token)."""
     (run_dir / "log").mkdir(parents=True, exist_ok=True)
     ports = {name: free_port() for name in PROGRAMS}
     token = "soak-" + os.urandom(8).hex()
@@ -155,6 +155,14 @@ def supervised(run_dir: Path, timeout: float = 900, **env: str) -> Iterator[Supe
         "TRACKER_STORE_URL": f"sqlite:///{run_dir}/tracker.db", "LOCK_STORE_URL": "", "TELEGRAM_BOT_TOKEN": "",
         **env,
     }
+    return environment, urls, token
+
+
+@contextmanager
+def supervised(run_dir: Path, timeout: float = 900, **env: str) -> Iterator[Supervised]:
+    """Start supervisord with the project's supervisord.conf in the environment of `run_environment`. Yields once
+    all three answer."""
+    environment, urls, token = run_environment(run_dir, **env)
     output = (run_dir / "supervisord.out").open("w")
     process = subprocess.Popen([str(SUPERVISORD), "-c", str(CONFIG)], cwd=ROOT, env=environment, stdout=output,
                                stderr=subprocess.STDOUT)
@@ -167,7 +175,7 @@ def supervised(run_dir: Path, timeout: float = 900, **env: str) -> Iterator[Supe
     finally:
         if process.poll() is None:
             children = {pid for pid in running.pids().values() if pid}
-        process.terminate()  # supervisord stops its programs (SIGINT, then SIGKILL after stopwaitsecs)
+        process.terminate()  # supervisord stops its programs (SIGTERM, then SIGKILL after stopwaitsecs)
         try:
             process.wait(timeout=60)
         except subprocess.TimeoutExpired:

@@ -21,7 +21,7 @@ from telegram.ext import ApplicationHandlerStop, ContextTypes
 from . import feedback
 from .access import AccessList, RateLimiter, SenderLocks
 from .catalog import CatalogReader
-from .rasa import RasaClient, RasaUnavailable, typed_question
+from .rasa import BUSY, RasaClient, RasaUnavailable, typed_question
 from .render import ButtonStore, render, without_feedback
 from .settings import BotSettings
 
@@ -31,7 +31,6 @@ SERVICES = "services"
 # /start asks Rasa for its greeting (with the example questions as buttons) by intent, whatever the NLU says.
 GREET = "/greet"
 
-BUSY = "Hệ thống đang bận, vui lòng thử lại sau."
 REFUSED = ("Xin lỗi, bạn chưa được cấp quyền sử dụng trợ lý này. Hãy gửi mã <code>{user_id}</code> cho quản trị "
            "viên để được cấp quyền.")
 TOO_FAST = "Bạn gửi tin nhắn hơi nhanh. Vui lòng đợi khoảng {seconds} giây rồi hỏi tiếp."

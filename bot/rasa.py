@@ -10,9 +10,9 @@ from typing import Any
 
 import httpx
 
-from nlu.rest_client import RasaRest, RasaUnavailable, typed_question
+from nlu.rest_client import BUSY, RasaRest, RasaUnavailable, typed_question
 
-__all__ = ["RasaClient", "RasaUnavailable", "typed_question"]
+__all__ = ["BUSY", "RasaClient", "RasaUnavailable", "typed_question"]
 
 
 class RasaClient:

@@ -37,6 +37,8 @@ import httpx
 log = logging.getLogger(__name__)
 
 WEBHOOK = "/webhooks/rest/webhook"
+# What the portal and the bot tell a user when RasaUnavailable is raised (the reason goes to the log only).
+BUSY = "Hệ thống đang bận, vui lòng thử lại sau."
 PROBE_TIMEOUT = 1.5  # seconds for a connection or a health check: under the 2-s "busy" goal, generous for loopback
 NO_MESSAGE = ("Rasa answered with no message: a custom action failed, most likely the action server is down or "
               "restarting (Rasa's log says \"Encountered an exception while running action\")")

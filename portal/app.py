@@ -35,7 +35,7 @@ from starlette.websockets import WebSocketDisconnect, WebSocketState
 from . import admin, feedback, hr, session, widget
 from .json_api import BodyTooLarge, media_type, problem, read_body, read_json
 from .limits import RateLimiter
-from .rasa import RasaClient, RasaUnavailable, typed_question
+from .rasa import BUSY, RasaClient, RasaUnavailable, typed_question
 from .settings import PortalSettings
 
 log = logging.getLogger(__name__)
@@ -50,7 +50,6 @@ MULTIPART_OVERHEAD = 64 * 1024
 DEFAULT_MAX_SECONDS = 10.0  # used only when the speech package is missing
 DEFAULT_MAX_UPLOAD = 10 * 1024 * 1024
 
-BUSY = "Hệ thống đang bận, vui lòng thử lại sau."
 RATE_LIMITED = "Bạn gửi quá nhiều yêu cầu trong thời gian ngắn. Vui lòng đợi một lát rồi thử lại."
 BAD_JSON = 'Dữ liệu gửi lên không hợp lệ: cần JSON dạng {"message": "câu hỏi"}.'
 NEED_AUDIO = ("Định dạng yêu cầu không được hỗ trợ: hãy gửi tệp âm thanh (multipart/form-data hoặc audio/*, "

@@ -20,7 +20,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
 from .json_api import problem, read_json
-from .rasa import RasaUnavailable
+from .rasa import BUSY, RasaUnavailable
 
 log = logging.getLogger(__name__)
 router = APIRouter()
@@ -61,8 +61,6 @@ def parse_feedback(data: Any) -> tuple[str, str, str] | str:
 
 @router.post("/api/feedback")
 async def record_feedback(request: Request) -> Response:
-    from .app import BUSY
-
     if limited := request.app.state.rate_limited(request):
         return limited
     data = await read_json(request, MAX_FEEDBACK_BYTES, BAD_FEEDBACK)

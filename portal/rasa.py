@@ -9,9 +9,9 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from nlu.rest_client import RasaRest, RasaUnavailable, typed_question
+from nlu.rest_client import BUSY, RasaRest, RasaUnavailable, typed_question
 
-__all__ = ["RasaClient", "RasaUnavailable", "merge_replies", "typed_question"]
+__all__ = ["BUSY", "RasaClient", "RasaUnavailable", "merge_replies", "typed_question"]
 
 log = logging.getLogger(__name__)
 
