@@ -82,6 +82,19 @@ def test_questions_are_well_formed():
             assert len(docs_of(q["doc"])) >= 2, q["id"]
 
 
+def test_every_expected_string_is_in_a_listed_document():
+    """An expected fact is quoted from the documents, never from what the assistant once said."""
+    def text(name: str) -> str:
+        return fold(next(folder / name for folder in DOC_DIRS if (folder / name).is_file()).read_text(encoding="utf-8"))
+
+    items = [(q["id"], q["doc"], q["expected"]) for q in read("questions.jsonl")]
+    items += [(c["id"], t.get("doc"), t.get("expected", [])) for c in read("conversations.jsonl") for t in c["turns"]]
+    for item_id, doc, expected in items:
+        texts = [text(name) for name in docs_of(doc)]
+        for string in expected:
+            assert any(fold(string) in t for t in texts), (item_id, string)
+
+
 def test_no_question_is_in_both_splits():
     questions = read("questions.jsonl")
     dev = {fold(q["question"]) for q in questions if q["split"] == "dev"}
