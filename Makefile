@@ -133,6 +133,12 @@ bench: train speech-words
 bench-own: setup
 	$(PY) bench/own_questions.py
 
+# Real documents nobody here wrote (bench/data/realdocs): dev and held-out figures, as typed and without diacritics;
+# BENCH_ARGS=--show-misses lists the dev split's misses (never the held-out split's), --json for machines.
+.PHONY: bench-real
+bench-real: setup
+	$(PY) bench/real_documents.py $(BENCH_ARGS)
+
 bench-alqac: setup
 	$(PY) bench/retrieval_alqac.py
 
