@@ -91,6 +91,14 @@ def load_speech(model_path: Path | None) -> SpeechState:
     return speech_state(SpeechService.from_settings(settings), settings)
 
 
+def load_vietnamese_speech() -> SpeechState:
+    """The speech service a fresh machine has: viet-asr, its Vietnamese model inside the package."""
+    from speech import SpeechService, SpeechSettings
+
+    settings = SpeechSettings(_env_file=None, speech_engine="vietasr", speech_words_file=None)
+    return speech_state(SpeechService.from_settings(settings), settings)
+
+
 @dataclass
 class Clips:
     question: Path  # ≈ 5 s of Vietnamese speech, 16 kHz mono 16-bit
