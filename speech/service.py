@@ -29,6 +29,7 @@ import numpy as np
 from . import audio
 from .errors import SpeechError
 from .settings import DEFAULT_WORDS_FILE, SpeechSettings
+from .spellings import Spellings
 from .text import normalize_transcript
 from .vietasr_engine import VietAsrEngine
 from .vosk_engine import EngineUnavailable, VoskEngine, model_display_name, model_files_present
@@ -82,8 +83,10 @@ class SpeechService:
         self._pending = 0
         self._pending_lock = threading.Lock()
         self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="speech")
+        # The documents' spellings ("Sở Nội vụ", "UBND") from the word list, for every engine's transcripts.
+        self.spellings = Spellings([])
         self._load_engine()
-        if self.engine is not None and self.engine.kind == "vosk":
+        if self.engine is not None:
             self._load_words(words)
 
     @classmethod
@@ -142,13 +145,22 @@ class SpeechService:
                 log("no speech word list at %s: open vocabulary (`make models` writes it from the index)", path)
                 return
             words, source = read_word_list(Path(path)), str(path)
-        self.engine.use_word_list(words, source)
+        self.spellings = Spellings(words)
+        if self.spellings:
+            logger.info("speech: %d of the documents' spellings from %s", len(self.spellings), source)
+        if self.engine.kind == "vosk":  # viet-asr has no grammar: the list only spells its transcripts
+            self.engine.use_word_list(words, source)
 
     # ------------------------------------------------------------ recognition (worker threads)
 
     def recognise_pcm(self, pcm: bytes, use_words: bool = True) -> str:
         """Raw text of 16 kHz mono s16le audio (blocking: call it from a worker thread)."""
         return self.engine.recognise(pcm, use_words)
+
+    def to_question(self, raw: str) -> str:
+        """What the recogniser said as the assistant reads it and the user sees it: NFC, classic tone marks,
+        numbers as digits, the documents' spellings."""
+        return self.spellings.apply(normalize_transcript(raw))
 
     def _transcribe_blocking(self, data: bytes, use_words: bool) -> Transcript:
         started = time.perf_counter()
@@ -165,7 +177,7 @@ class SpeechService:
         except Exception as exc:
             logger.exception("speech recognition failed")
             raise SpeechError("unavailable", detail=f"recogniser error: {exc}") from exc
-        transcript = Transcript(normalize_transcript(raw), raw, decoded.duration_s, decoded.truncated,
+        transcript = Transcript(self.to_question(raw), raw, decoded.duration_s, decoded.truncated,
                                 self.model_name or "")
         logger.info("transcribed %.1f s of audio%s in %.2f s (%d characters)", decoded.duration_s,
                     " (truncated)" if decoded.truncated else "", time.perf_counter() - started, len(transcript.text))
@@ -291,7 +303,7 @@ class StreamSession:
         with self._lock, _recogniser_errors():
             if self._final is not None:  # an accept() queued behind the one that reached the cap
                 return dict(self._final)
-            return {"partial": normalize_transcript(self._feed(self._to_16k(pcm)))}
+            return {"partial": self._service.to_question(self._feed(self._to_16k(pcm)))}
 
     def _finish_blocking(self, pcm: bytes, truncated: bool) -> dict:
         with self._lock, _recogniser_errors():
@@ -300,7 +312,7 @@ class StreamSession:
             self._feed(self._to_16k(pcm, flush=True))
             raw = self._recognition.finish()
             self._recognition = None
-            self._final = {"text": normalize_transcript(raw),
+            self._final = {"text": self._service.to_question(raw),
                            "duration_s": round(self._received / audio.BYTES_PER_SAMPLE / self.sample_rate, 3),
                            "truncated": truncated, "model": self._service.model_name or ""}
             self.done = True

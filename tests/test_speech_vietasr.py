@@ -279,3 +279,21 @@ def test_bad_input_gets_the_same_errors(service, data, code):
     with pytest.raises(SpeechError) as error:
         run(service.transcribe(data))
     assert error.value.code == code and error.value.message == MESSAGES[code]
+
+
+def test_the_word_lists_spellings_are_applied_to_what_was_heard(clips):
+    """A word list with a written form ("Do Thái") spells viet-asr's lower-case words the way the list does, in
+    the transcript of a file and in a stream's partials and final."""
+    clip = clips[5]
+    svc = SpeechService(vietasr_settings(), words=["phong cách", "Do Thái"])
+    transcript = run(svc.transcribe(clip.path.read_bytes()))
+    assert "do thái" in transcript.raw_text and "phong cách Do Thái" in transcript.text
+
+    async def go():
+        session = svc.stream()
+        replies = [await session.accept(chunk) for chunk in chunks(clip.samples().tobytes(), 6400)]
+        return replies, await session.finish()
+
+    replies, final = run(go())
+    assert "Do Thái" in final["text"] and any("Do Thái" in reply["partial"] for reply in replies)
+    svc.close()
