@@ -90,7 +90,8 @@ lookups: index
 	$(PY) -m actions.lookups
 
 # Speech: the index's vocabulary as the word list (var/speech-words.txt, the default SPEECH_WORDS_FILE) and the
-# Vietnamese Vosk model, downloaded once into var/models/ and verified by git blob ids (needs the internet).
+# Vietnamese Vosk model, downloaded once into var/models/ and verified by git blob ids (needs the internet). Without
+# that model speech runs on viet-asr, whose model `make setup` installs (SPEECH_ENGINE=auto; docs/speech.md).
 .PHONY: models speech-words bench-speech bench-voice
 speech-words: index
 	$(PY) -m knowledge vocabulary > var/speech-words.txt.tmp && mv var/speech-words.txt.tmp var/speech-words.txt
