@@ -145,7 +145,7 @@ bench-latency: setup
 bench-rest: train
 	$(PY) bench/rest_load.py
 
-bench-speech: setup
+bench-speech: speech-words
 	$(PY) bench/speech.py
 
 bench-voice: train speech-words
