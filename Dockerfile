@@ -3,7 +3,8 @@
 #   target `rasa` — Python 3.10: Rasa Open Source 3.6 (it needs Python < 3.11), the model trained at build.
 # Everything installs from the repository's pinned files (pyproject.toml, requirements-rasa.txt) on a connected
 # build host. Models are NOT in the images and never downloaded at run time: the embedding model and the Vosk
-# model are mounted read-only (see docker-compose.yml); the index is built at start by the `setup` service.
+# model are mounted read-only (see docker-compose.yml); the index is built at start by the `setup` service. The one
+# exception is viet-asr's Vietnamese speech model, which is inside its pinned, hash-checked wheel.
 
 # ---------------------------------------------------------------------------------------------------------------
 FROM python:3.11-slim-bookworm AS app
@@ -12,10 +13,12 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 PIP_DISABLE_
     HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
 WORKDIR /app
 
-# torch first, the CPU build (the default index would bring CUDA's gigabytes), then every pinned dependency of
-# pyproject.toml (read with tomllib, so this layer is rebuilt only when the pins change).
-COPY pyproject.toml ./
+# torch first, the CPU build (the default index would bring CUDA's gigabytes), viet-asr (the Vietnamese recogniser,
+# its model inside the wheel) checked against its hash, then every pinned dependency of pyproject.toml (read with
+# tomllib, so this layer is rebuilt only when the pins change).
+COPY pyproject.toml requirements-speech.txt ./
 RUN pip install --index-url https://download.pytorch.org/whl/cpu torch==2.13.0 \
+ && pip install --require-hashes --no-deps -r requirements-speech.txt \
  && python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" \
       > /tmp/requirements.txt \
  && pip install -r /tmp/requirements.txt \

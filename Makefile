@@ -40,11 +40,13 @@ help:
 	@echo "make train  — train the Rasa model when data or config changed"
 	@echo "make bench  — one table of speed, quality and memory figures (bench/report.py)"
 
-# Re-installs only when pyproject.toml changes. torch first: the CPU build on local disk, not a CUDA one.
-$(STAMP): pyproject.toml
+# Re-installs only when pyproject.toml changes. torch first: the CPU build on local disk, not a CUDA one. viet-asr
+# (a pre-release with the Vietnamese model inside) next, checked against its hash in requirements-speech.txt.
+$(STAMP): pyproject.toml requirements-speech.txt
 	@test -x $(PY) || $(PYTHON311) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q torch==2.13.0
+	$(PY) -m pip install -q --require-hashes --no-deps -r requirements-speech.txt
 	$(PY) -m pip install -q -e '.[test]'
 	@touch $@
 
@@ -88,7 +90,8 @@ lookups: index
 	$(PY) -m actions.lookups
 
 # Speech: the index's vocabulary as the word list (var/speech-words.txt, the default SPEECH_WORDS_FILE) and the
-# Vietnamese Vosk model, downloaded once into var/models/ and verified by git blob ids (needs the internet).
+# Vietnamese Vosk model, downloaded once into var/models/ and verified by git blob ids (needs the internet). Without
+# that model speech runs on viet-asr, whose model `make setup` installs (SPEECH_ENGINE=auto; docs/speech.md).
 .PHONY: models speech-words bench-speech bench-voice
 speech-words: index
 	$(PY) -m knowledge vocabulary > var/speech-words.txt.tmp && mv var/speech-words.txt.tmp var/speech-words.txt
@@ -148,7 +151,7 @@ bench-latency: setup
 bench-rest: train
 	$(PY) bench/rest_load.py
 
-bench-speech: setup
+bench-speech: speech-words
 	$(PY) bench/speech.py
 
 bench-voice: train speech-words

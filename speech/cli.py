@@ -16,7 +16,7 @@ import typer
 
 from .settings import MODEL_NAME, MODELS_DIR
 
-app = typer.Typer(help="Trợ lý CCVC — nhận dạng giọng nói tiếng Việt (Vosk).", add_completion=False,
+app = typer.Typer(help="Trợ lý CCVC — nhận dạng giọng nói tiếng Việt (viet-asr hoặc Vosk).", add_completion=False,
                   no_args_is_help=True, pretty_exceptions_enable=False)
 
 
@@ -46,7 +46,7 @@ def transcribe(
         "--words-from-index", help="Dùng từ vựng của chỉ mục tri thức làm danh sách từ.")] = False,
     index: Annotated[Optional[Path], typer.Option("--index", help="Thư mục chỉ mục (với --words-from-index).")] = None,
     no_words: Annotated[bool, typer.Option("--no-words", help="Từ vựng mở, bỏ qua danh sách từ.")] = False,
-    debug: Annotated[bool, typer.Option("--debug", help="Ghi log chi tiết (cả log của Vosk).")] = False,
+    debug: Annotated[bool, typer.Option("--debug", help="Ghi log chi tiết (cả log của Vosk / viet-asr).")] = False,
 ) -> None:
     """Nhận dạng một tệp âm thanh (tối đa SPEECH_MAX_SECONDS giây đầu) và in văn bản."""
     from .errors import SpeechError
@@ -65,7 +65,8 @@ def transcribe(
     words = _words_from_index(index) if words_from_index else None
     service = SpeechService.from_settings(settings, words=words)
     if not service.available:
-        _fail(f"{service.unavailable_reason} (VOSK_MODEL_PATH={settings.vosk_model_path})")
+        _fail(f"{service.unavailable_reason} (SPEECH_ENGINE={settings.speech_engine}, "
+              f"VOSK_MODEL_PATH={settings.vosk_model_path})")
     try:
         transcript = asyncio.run(service.transcribe(data, use_words=not no_words))
     except SpeechError as exc:

@@ -4,6 +4,7 @@ ones operators know from Vosk's own tools, VOSK_MODEL_PATH, plus SPEECH_*)."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -17,6 +18,10 @@ DEFAULT_WORDS_FILE = REPO_ROOT / "var" / "speech-words.txt"
 class SpeechSettings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore")
 
+    # SPEECH_ENGINE, the recogniser: "vosk" (the model at VOSK_MODEL_PATH, decoding with the word list),
+    # "vietasr" (viet-asr, whose Vietnamese model is inside its wheel: nothing to download), or "auto": Vosk when
+    # VOSK_MODEL_PATH holds a model, else viet-asr. A fresh machine has no Vosk model, so auto means viet-asr.
+    speech_engine: Literal["auto", "vosk", "vietasr"] = "auto"
     # The Vosk model folder, loaded once per process (`make models` downloads the Vietnamese one there).
     vosk_model_path: Path | None = MODELS_DIR / MODEL_NAME
     # The cap on one query: only the first this many seconds of audio are recognised.
@@ -28,6 +33,11 @@ class SpeechSettings(BaseSettings):
     # Domain word list, one word or phrase a line (`make models` writes it from the knowledge index);
     # a missing file means open vocabulary.
     speech_words_file: Path | None = DEFAULT_WORDS_FILE
+
+    @field_validator("speech_engine", mode="before")
+    @classmethod
+    def _engine_name(cls, value):
+        return value.strip().lower().replace("-", "").replace("_", "") or "auto" if isinstance(value, str) else value
 
     @field_validator("vosk_model_path", "speech_words_file", mode="before")
     @classmethod

@@ -156,3 +156,14 @@ def speech():
     state = load_speech(korean_model())
     assert state.available, state.message
     return state
+
+
+@pytest.fixture(scope="session")
+def vietnamese_speech():
+    """The speech service of a fresh machine (viet-asr, SPEECH_ENGINE=auto without a Vosk model), loaded once for
+    every module that hears the shared Vietnamese clips."""
+    from test_portal import load_vietnamese_speech
+
+    state = load_vietnamese_speech()
+    assert state.available, state.message
+    return state

@@ -152,7 +152,8 @@ def no_crash(crashes: CrashLog):
 def speech_service():
     from speech import SpeechService, SpeechSettings
 
-    settings = SpeechSettings(_env_file=None, vosk_model_path=korean_model(), speech_words_file=None,
+    settings = SpeechSettings(_env_file=None, speech_engine="vosk", vosk_model_path=korean_model(),
+                              speech_words_file=None,
                               speech_max_upload_bytes=MAX_UPLOAD, speech_workers=1)
     service = SpeechService(settings, words=KOREAN_WORDS, max_waiting=64)
     assert service.available, service.unavailable_reason

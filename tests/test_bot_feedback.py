@@ -25,7 +25,8 @@ ANSWER_ID = "0123456789abcdef0123456789abcdef"
 def telegram(assistant, index_dir, tmp_path_factory):
     from speech import SpeechService, SpeechSettings
 
-    no_voice = SpeechService.from_settings(SpeechSettings(vosk_model_path=tmp_path_factory.mktemp("x") / "none"))
+    no_voice = SpeechService.from_settings(SpeechSettings(speech_engine="vosk",
+                                                                  vosk_model_path=tmp_path_factory.mktemp("x") / "none"))
     with FakeTelegram(TOKEN) as fake:
         settings = BotSettings(telegram_bot_token=TOKEN, telegram_api_url=fake.api_url,
                                telegram_file_url=fake.file_url, telegram_allowed_ids="*",

@@ -482,6 +482,7 @@ def test_portal_process_serves_hr_without_the_embedding_model(index_dir, tmp_pat
     port = free_port()
     env = {**os.environ, "PORTAL_HOST": "127.0.0.1", "PORTAL_PORT": str(port), "CCVC_INDEX_DIR": str(index_dir),
            "CCVC_EMBEDDING_MODEL": str(tmp_path / "no-model"), "VOSK_MODEL_PATH": str(tmp_path / "no-vosk"),
+           "SPEECH_ENGINE": "vosk",
            "RASA_URL": "http://127.0.0.1:9", "PYTHONPATH": str(ROOT)}
     log = (tmp_path / "portal.log").open("w")
     process = subprocess.Popen([sys.executable, "-m", "portal"], cwd=tmp_path, env=env, stdout=log,

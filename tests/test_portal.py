@@ -87,7 +87,15 @@ def load_speech(model_path: Path | None) -> SpeechState:
     """The real speech service (speech/) on the given model folder, open vocabulary."""
     from speech import SpeechService, SpeechSettings
 
-    settings = SpeechSettings(_env_file=None, vosk_model_path=model_path, speech_words_file=None)
+    settings = SpeechSettings(_env_file=None, speech_engine="vosk", vosk_model_path=model_path, speech_words_file=None)
+    return speech_state(SpeechService.from_settings(settings), settings)
+
+
+def load_vietnamese_speech() -> SpeechState:
+    """The speech service a fresh machine has: viet-asr, its Vietnamese model inside the package."""
+    from speech import SpeechService, SpeechSettings
+
+    settings = SpeechSettings(_env_file=None, speech_engine="vietasr", speech_words_file=None)
     return speech_state(SpeechService.from_settings(settings), settings)
 
 
@@ -195,10 +203,10 @@ def test_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch):
 
 def test_python_m_portal_serves_with_settings_from_the_environment(assistant, tmp_path: Path):
     """What `make run` starts (supervisord's `portal` program): RASA_URL and PORTAL_PORT from the environment;
-    VOSK_MODEL_PATH empty: no speech, text works."""
+    SPEECH_ENGINE=vosk without a model (VOSK_MODEL_PATH empty): no speech, text works."""
     port = free_port()
     env = {**os.environ, "PYTHONPATH": str(ROOT), "PORTAL_PORT": str(port), "RASA_URL": assistant.rasa_url,
-           "VOSK_MODEL_PATH": ""}
+           "VOSK_MODEL_PATH": "", "SPEECH_ENGINE": "vosk"}
     log = tmp_path / "portal.log"
     with log.open("w") as output:
         process = subprocess.Popen([sys.executable, "-m", "portal"], cwd=ROOT, env=env, stdout=output,

@@ -2,7 +2,8 @@
 clips, the portal in a background thread in front of the session's real Rasa + action servers and the real Vosk
 code path (Korean model: the transcripts of Vietnamese speech are gibberish, so the tests check what the page
 does and that the recording was not silent: the peak level the page measured, the partials and the duration the
-server saw).
+server saw). The last tests play natural Vietnamese clips (../shared/speech/vi-clips) to viet-asr, the engine of
+a fresh machine, and check the words the page shows.
 
 Screenshots go to each test's tmp folder; set PORTAL_SCREENSHOTS=<folder> to get a copy of them there too.
 """
@@ -18,6 +19,8 @@ from typing import Callable, Iterator
 
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from bench.clips import clips_missing_reason, joined, load_clips, wav_bytes, word_error_rate
 
 from test_portal import (QUESTION, Clips, RunningPortal, load_speech, portal_settings,
                          wav_seconds)
@@ -256,3 +259,56 @@ def test_microphone_denied_gives_a_clear_message(launch, portal, clips):
     expect(page.locator("#status")).to_have_attribute("data-kind", "error")
     expect(page.locator("#ask-form")).to_have_attribute("data-voice-state", "idle")
     expect(page.locator("#mic")).to_have_attribute("aria-pressed", "false")
+
+
+# --- real Vietnamese voices (../shared/speech/vi-clips) through viet-asr, the engine of a fresh machine ------------
+
+CLIPS_MISSING = clips_missing_reason()
+needs_clips = pytest.mark.skipif(CLIPS_MISSING is not None, reason=CLIPS_MISSING or "")
+MEAN_WER = 0.2  # the bound of tests/test_speech_vietasr.py
+
+
+@pytest.fixture(scope="module")
+def vi_portal(assistant, vietnamese_speech):
+    with RunningPortal(portal_settings(assistant.rasa_url), vietnamese_speech) as running:
+        yield running
+
+
+@needs_clips
+def test_a_real_voice_stopped_early_shows_its_words(launch, vi_portal, tmp_path):
+    """vi-06 (6.1 s) as the microphone: once the live transcript has reached the last words, the user clicks the
+    spinning mic; the page shows what was said and asks it."""
+    clip = load_clips()[5]
+    page = open_portal(launch(clip.path), vi_portal)  # the shared WAV itself (16 kHz mono 16-bit) plays once
+    page.click("#mic")
+    expect(page.locator("#mic")).to_have_attribute("aria-pressed", "true")
+    page.wait_for_function("() => document.getElementById('question').value.includes('cha mẹ')", timeout=30_000)
+    page.click("#mic")  # stop early: the rest of the 10 s is not waited for
+    page.wait_for_selector("#ask-form[data-voice-state=idle]", timeout=30_000)
+    result = voice_result(page)
+    assert result["stoppedBy"] == "user" and result["peak"] > NOT_SILENT, result
+    assert clip.seconds - 0.5 < result["duration"] < 9.5, result
+    assert word_error_rate(clip.reference, result["transcript"]) <= MEAN_WER, result
+    card = page.locator(".exchange").first
+    expect(card.locator(".question-text")).to_have_text(result["transcript"])
+    expect(card).to_have_attribute("data-state", "answered", timeout=60_000)
+    screenshot(page, tmp_path, "portal-real-voice-stopped")
+
+
+@needs_clips
+def test_a_real_voice_past_ten_seconds_stops_by_itself(launch, vi_portal, tmp_path):
+    """vi-01, vi-02, vi-03 … joined into 14 s: the page stops at 10 s and shows the first three sentences."""
+    clips = load_clips()
+    long = tmp_path / "joined-14s.wav"
+    long.write_bytes(wav_bytes(joined(clips, 14.0)))
+    page = open_portal(launch(long), vi_portal)
+    page.click("#mic")
+    page.wait_for_selector("#ask-form[data-voice-state=idle]", timeout=40_000)
+    result = voice_result(page)
+    assert result["stoppedBy"] == "limit" and result["peak"] > NOT_SILENT and result["partialSeen"], result
+    assert result["duration"] == pytest.approx(10.0, abs=0.05), result
+    said = " ".join(clip.reference for clip in clips[:3])
+    assert word_error_rate(said, result["transcript"]) <= MEAN_WER, result
+    expect(page.locator(".exchange").first.locator(".badge")).to_have_text("cắt ở 10 giây")
+    expect(page.locator(".exchange").first).to_have_attribute("data-state", "answered", timeout=60_000)
+    screenshot(page, tmp_path, "portal-real-voice-capped")

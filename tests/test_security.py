@@ -201,7 +201,8 @@ def test_no_secret_reaches_any_log(assistant, postgres, index_dir, tmp_path):
     }
     base_env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "BOT_", "PORTAL_"))}
     common = {**secrets_in_env, "TRACKER_STORE_URL": postgres.url, "LOG_LEVEL": "DEBUG", "BOT_LOG_LEVEL": "DEBUG",
-              "PYTHONPATH": str(ROOT), "CCVC_INDEX_DIR": str(index_dir), "VOSK_MODEL_PATH": ""}
+              "PYTHONPATH": str(ROOT), "CCVC_INDEX_DIR": str(index_dir), "VOSK_MODEL_PATH": "",
+              "SPEECH_ENGINE": "vosk"}
     logs = tmp_path / "logs"
     logs.mkdir()
     saved_env = dict(os.environ)

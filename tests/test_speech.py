@@ -155,7 +155,8 @@ def clip_wav(clip) -> bytes:
 
 
 def ko_settings(**overrides) -> SpeechSettings:
-    values = {"vosk_model_path": korean_model_path(), "speech_words_file": None, "speech_workers": 2}
+    values = {"speech_engine": "vosk", "vosk_model_path": korean_model_path(), "speech_words_file": None,
+              "speech_workers": 2}
     return SpeechSettings(**{**values, **overrides})
 
 
@@ -198,12 +199,14 @@ def run(coroutine):
 def test_model_loads_once_and_is_shared(service, word_service):
     assert service.available and service.unavailable_reason is None
     assert service.model_name == MODEL_NAME
-    assert service._model is word_service._model  # one model per process, however many services
+    assert service.engine.kind == "vosk"
+    assert service.engine.model is word_service.engine.model  # one model per process, however many services
 
 
 def test_missing_model_switches_speech_off(tmp_path, clip_wav, caplog):
     with caplog.at_level(logging.WARNING, logger="speech"):
-        svc = SpeechService.from_settings(SpeechSettings(vosk_model_path=tmp_path / "none", speech_words_file=None))
+        svc = SpeechService.from_settings(SpeechSettings(speech_engine="vosk", vosk_model_path=tmp_path / "none",
+                                                         speech_words_file=None))
     assert not svc.available and svc.model_name is None
     assert "nhập câu hỏi bằng chữ" in svc.unavailable_reason
     assert "speech recognition is off" in caplog.text and "make models" in caplog.text
@@ -220,9 +223,15 @@ def test_settings_from_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("SPEECH_MAX_UPLOAD_BYTES", "1234")
     monkeypatch.setenv("SPEECH_WORKERS", "3")
     monkeypatch.setenv("SPEECH_WORDS_FILE", "")
+    monkeypatch.setenv("SPEECH_ENGINE", "Viet-ASR")
     settings = SpeechSettings()
-    assert (settings.vosk_model_path, settings.speech_max_seconds, settings.speech_max_upload_bytes,
-            settings.speech_workers, settings.speech_words_file) == (tmp_path, 7.5, 1234, 3, None)
+    assert (settings.speech_engine, settings.vosk_model_path, settings.speech_max_seconds,
+            settings.speech_max_upload_bytes, settings.speech_workers, settings.speech_words_file) == (
+        "vietasr", tmp_path, 7.5, 1234, 3, None)
+    monkeypatch.setenv("SPEECH_ENGINE", "whisper")
+    with pytest.raises(ValueError):
+        SpeechSettings()
+    monkeypatch.setenv("SPEECH_ENGINE", "auto")
     monkeypatch.setenv("SPEECH_WORKERS", "0")
     with pytest.raises(ValueError):
         SpeechSettings()
@@ -353,7 +362,7 @@ def test_words_file_and_open_vocabulary_fallback(tmp_path, caplog, clip_wav):
     with caplog.at_level(logging.WARNING, logger="speech"):
         svc = SpeechService.from_settings(ko_settings(speech_words_file=words_file))
     assert svc.words is None and "none of the" in caplog.text  # no listed word is Korean: open vocabulary
-    assert svc._grammar is None and run(svc.transcribe(clip_wav)).text
+    assert svc.engine.grammar is None and run(svc.transcribe(clip_wav)).text
 
 
 # ---------------------------------------------------------------- streaming
@@ -464,7 +473,8 @@ def test_a_full_queue_answers_busy(clip_wav, listed_words):
 
 
 def speech_cli(*args: str, **env: str) -> subprocess.CompletedProcess:
-    environment = {**os.environ, "VOSK_MODEL_PATH": str(korean_model_path()), "SPEECH_WORDS_FILE": "", **env}
+    environment = {**os.environ, "SPEECH_ENGINE": "auto", "VOSK_MODEL_PATH": str(korean_model_path()),
+                   "SPEECH_WORDS_FILE": "", **env}
     return subprocess.run([sys.executable, "-m", "speech", *args], cwd=ROOT, env=environment, capture_output=True,
                           text=True, timeout=300)
 
@@ -490,7 +500,7 @@ def test_cli_errors_are_one_clear_line(tmp_path):
     missing = speech_cli("transcribe", str(tmp_path / "none.ogg"))
     assert missing.returncode == 2 and "không tìm thấy tệp" in missing.stderr
 
-    no_model = speech_cli("transcribe", str(corrupt), VOSK_MODEL_PATH=str(tmp_path / "no-model"))
+    no_model = speech_cli("transcribe", str(corrupt), VOSK_MODEL_PATH=str(tmp_path / "no-model"), SPEECH_ENGINE="vosk")
     assert no_model.returncode == 1 and "Traceback" not in no_model.stderr
     assert "Nhận dạng giọng nói đang tắt" in no_model.stderr
 

@@ -1,4 +1,5 @@
-"""Transcript normalisation: NFC, tone-mark placement, Vietnamese number words → digits (no model needed)."""
+"""Transcript normalisation: NFC, tone-mark placement, Vietnamese number words → digits, the documents' spellings
+(no model needed)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import unicodedata
 import pytest
 
 from speech.numbers import NUMBER_WORDS, words_to_digits
+from speech.spellings import Spellings
 from speech.text import fix_tone_marks, normalize_transcript, place_tone
 
 
@@ -163,3 +165,32 @@ def test_number_words_are_listed_for_the_recogniser():
     for word in ("không", "mươi", "mười", "lăm", "mốt", "tư", "linh", "lẻ", "nghìn", "ngàn", "trăm", "triệu",
                  "phần", "năm"):
         assert word in NUMBER_WORDS
+
+
+# ---------------------------------------------------------------- the documents' spellings (speech/spellings.py)
+
+WORD_LIST = ["sở", "nội", "vụ", "nội vụ", "Sở Nội vụ", "Hải Phòng", "Sở Tài chính", "Bộ Lao động - Thương binh và Xã hội",
+             "Ủy ban nhân dân quận, huyện", "UBND", "HĐND", "CCVC", "TTg", "KH", "Nam"]
+
+
+@pytest.mark.parametrize("heard, written", [
+    ("sở nội vụ thành phố hải phòng có nhiệm vụ gì", "Sở Nội vụ thành phố Hải Phòng có nhiệm vụ gì"),
+    ("bộ lao động thương binh và xã hội", "Bộ Lao động - Thương binh và Xã hội"),
+    ("uỷ ban nhân dân quận huyện", "Ủy ban nhân dân quận, huyện"),     # either tone style, punctuation restored
+    ("u bê en đê giao cho sở tài chính", "UBND giao cho Sở Tài chính"),  # letters said one by one
+    ("u bờ nờ đờ thành phố", "UBND thành phố"),
+    ("hát đê en đê và xê xê vê xê", "HĐND và CCVC"),
+    ("tê tê gờ ký", "TTg ký"),
+    ("ubnd là gì", "UBND là gì"),
+    ("ca hát ở phòng nam", "ca hát ở phòng nam"),  # two letters are not spelled out; one capitalised word is no name
+    ("sở nội", "sở nội"),                          # only whole names
+    ("u bê en", "u bê en"),
+])
+def test_the_documents_spellings(heard, written):
+    assert Spellings(WORD_LIST).apply(heard) == written
+
+
+def test_spellings_come_only_from_entries_with_capitals():
+    spellings = Spellings(["công chức", "viên chức", "bồi dưỡng"])
+    assert not spellings and spellings.apply("công chức viên chức") == "công chức viên chức"
+    assert normalize_transcript("năm hai nghìn không trăm hai mươi lăm u bê en đê") == "năm 2025 u bê en đê"

@@ -16,8 +16,12 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_vocabulary_of_the_index(index_dir):
-    lines = index_vocabulary(index_dir)
-    assert len(lines) == len(set(lines))
+    everything = index_vocabulary(index_dir)
+    assert len(everything) == len(set(everything))
+    # the documents' spellings come last: the only lines with capitals
+    first_spelling = next(i for i, line in enumerate(everything) if line != line.lower())
+    lines, spellings = everything[:first_spelling], everything[first_spelling:]
+    assert all(line != line.lower() for line in spellings)
     words = [line for line in lines if " " not in line]
     phrases = [line for line in lines if " " in line]
     assert {"công", "chức", "viên", "ngoại", "ngữ", "bồi", "dưỡng"} <= set(words)
@@ -28,6 +32,10 @@ def test_vocabulary_of_the_index(index_dir):
         assert all(word.isalpha() for word in line.split()), line  # no digits, no punctuation
         assert len(line.split()) <= 2
     assert "hòa" not in words or "hoà" not in words  # one tone-mark style
+    # agencies as the documents write them, names, abbreviations; no heading word, no section number
+    assert {"Sở Nội vụ", "Bộ Ngoại giao", "Hải Phòng", "UBND", "HĐND", "CCVC", "TTg"} <= set(spellings), spellings
+    assert not {"KẾ HOẠCH", "NAM", "II", "IV", "Sở Nội"} & set(spellings)
+    assert all(unicodedata.is_normalized("NFC", line) for line in spellings)
 
 
 def test_vocabulary_refuses_a_missing_index(tmp_path):

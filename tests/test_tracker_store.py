@@ -150,7 +150,7 @@ def test_the_bot_sends_rasa_neither_telegram_ids_nor_names(assistant, index_dir,
     token = f"{secrets.randbelow(10**9) + 10**9}:AAH{secrets.token_urlsafe(24)}"
     chat, group, member = 987654321, -1009876543210, 876543219
     name, username = "Nguyễn Văn Riêngtư", "rieng_tu_tg"
-    no_speech = SpeechService.from_settings(SpeechSettings(vosk_model_path=tmp_path / "no-model"))
+    no_speech = SpeechService.from_settings(SpeechSettings(speech_engine="vosk", vosk_model_path=tmp_path / "no-model"))
     with FakeTelegram(token) as fake:
         settings = BotSettings(telegram_bot_token=token, telegram_api_url=fake.api_url,
                                telegram_file_url=fake.file_url, telegram_allowed_ids=f"{chat},{group}",
