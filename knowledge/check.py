@@ -1,6 +1,6 @@
 """Does a plan apply to this person, and what must they reach by when? A rule check over the extracted facts.
 
-Everything comes from the eligibility and target facts of the indexed documents (facts.py): nothing here
+Everything comes from the eligibility and target facts of the indexed documents (the facts package): nothing here
 knows a particular document. Texts are compared as diacritic-free words (answer.plain), so answers typed
 without accents work as well as the documents' own wording.
 

@@ -15,6 +15,7 @@ from typing import Annotated, Optional
 import typer
 
 from .embed import EmbeddingModelError
+from .facts import KINDS as FACT_REGISTRY
 from .index import IndexLoadError
 from .ingest import IngestError
 
@@ -25,10 +26,8 @@ app = typer.Typer(
 
 IndexOption = Annotated[Optional[Path], typer.Option("--index", help="Thư mục chỉ mục (mặc định CCVC_INDEX_DIR).")]
 JsonOption = Annotated[bool, typer.Option("--json", help="In kết quả dạng JSON.")]
-# --kind option value → Fact.kind
-KIND_OF_OPTION = {"contacts": "contact", "targets": "target", "eligibility": "eligibility", "duties": "duty",
-                  "roadmap": "roadmap", "funding": "funding", "steps": "step", "links": "link",
-                  "document": "document"}
+# --kind option value → Fact.kind, for every kind the facts package registers
+KIND_OF_OPTION = {kind.option: kind.name for kind in FACT_REGISTRY.values()}
 FACT_KINDS = tuple(KIND_OF_OPTION)
 
 
