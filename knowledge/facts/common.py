@@ -53,6 +53,23 @@ def norm(raw: str) -> str:
     return collapse_whitespace(normalize(raw))
 
 
+def norm_map(raw: str) -> tuple[str, list[int]]:
+    """norm(raw), and for each of its positions (and its end) the position in raw it was read from, so that a
+    match found in the normalised text gives an exact span of the source. Blanks collapse; within a word the
+    NFC form may be shorter than an NFD source, and positions there are scaled."""
+    words, offsets = [], []
+    for m in re.finditer(r"\S+", raw):
+        word = normalize(m.group(0))
+        if words:
+            offsets.append(m.start())  # the single blank before this word
+        scale = len(m.group(0)) / len(word) if word else 1
+        offsets.extend(m.start() + (i if len(word) == len(m.group(0)) else round(i * scale)) for i in range(len(word)))
+        words.append(word)
+    text = " ".join(words)
+    offsets.append(len(raw.rstrip()))
+    return text, offsets
+
+
 def fold(text: str) -> str:
     """Lower-case, diacritic-free, one character per character (so positions carry over)."""
     return "".join((strip_diacritics(ch) or ch)[0] for ch in text.lower())
@@ -166,7 +183,6 @@ def capitalise(text: str) -> str:
 
 def clean_end(text: str) -> str:
     return text.strip().rstrip(" .;,:").strip()
-
 
 
 @dataclass
