@@ -183,8 +183,16 @@ def facts(
         typer.echo(_dump({"facts": [f.to_dict() for f in selected]}))
         return
     for fact in selected:
-        summary = ", ".join(f"{k}={v}" for k, v in fact.data.items() if v not in ("", [], None))
+        summary = ", ".join(f"{k}={_shown(v)}" for k, v in fact.data.items() if v not in ("", [], None, {})
+                            and not isinstance(v, dict))
         typer.echo(f"[{fact.kind}] {summary}\n   📄 {fact.section}")
+
+
+def _shown(value):
+    """A fact's value for the plain listing: a list of records (a document's legal bases) by what each names."""
+    if isinstance(value, list) and value and all(isinstance(item, dict) for item in value):
+        return "[" + "; ".join(str(item.get("document") or item.get("text") or item) for item in value) + "]"
+    return value
 
 
 def _person(description: Optional[str], role: Optional[str], tier: Optional[str], leader: Optional[bool],

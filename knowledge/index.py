@@ -136,7 +136,7 @@ class KnowledgeIndex:
 # ---------------------------------------------------------------- building
 
 
-ANALYSER_MODULES = ("text.py", "structure.py", "docinfo.py", "facts", "index.py")  # a folder: its *.py files
+ANALYSER_MODULES = ("text.py", "structure.py", "docinfo.py", "preamble.py", "facts", "index.py")  # a folder: its *.py files
 
 
 def analyser_checksum() -> str:

@@ -30,12 +30,12 @@ from .roadmap import extract_roadmap
 from .funding import extract_funding
 from .steps import extract_steps
 from .links import extract_links
-from .document import HEADER_LINE_MAX, HEADER_LINES, document_fact
+from .document import HEADER_LINE_MAX, HEADER_LINES, PARTS as DOCUMENT_PARTS, document_fact, document_parts
 from .common import ITEM_RANK, ROLES, Context
 from .registry import KINDS, FactKind, extract_facts, extractors
 
 EXTRACTORS = extractors()
 
-__all__ = ["document_fact", "extract_facts", "KINDS", "FactKind", "ROLES", "ITEM_RANK", "EXTRACTORS", "Context",
+__all__ = ["document_fact", "document_parts", "DOCUMENT_PARTS", "extract_facts", "KINDS", "FactKind", "ROLES", "ITEM_RANK", "EXTRACTORS", "Context",
            "HEADER_LINES", "HEADER_LINE_MAX", "extract_contacts", "extract_targets", "extract_eligibility",
            "extract_duties", "extract_roadmap", "extract_funding", "extract_steps", "extract_links"]

@@ -10,6 +10,7 @@ line (a), (i)) is cited under its parent section, since the item's label would o
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
@@ -55,15 +56,19 @@ def norm(raw: str) -> str:
 
 def norm_map(raw: str) -> tuple[str, list[int]]:
     """norm(raw), and for each of its positions (and its end) the position in raw it was read from, so that a
-    match found in the normalised text gives an exact span of the source. Blanks collapse; within a word the
-    NFC form may be shorter than an NFD source, and positions there are scaled."""
+    match found in the normalised text gives an exact span of the source. Blanks collapse; a letter written
+    decomposed (NFD: base and combining marks) maps to the start of its base letter."""
     words, offsets = [], []
     for m in re.finditer(r"\S+", raw):
         word = normalize(m.group(0))
         if words:
             offsets.append(m.start())  # the single blank before this word
-        scale = len(m.group(0)) / len(word) if word else 1
-        offsets.extend(m.start() + (i if len(word) == len(m.group(0)) else round(i * scale)) for i in range(len(word)))
+        if len(word) == len(m.group(0)):
+            offsets.extend(range(m.start(), m.end()))
+        else:  # one position per composed letter: each base letter with the combining marks after it
+            starts = [m.start() + i for i, ch in enumerate(m.group(0)) if not unicodedata.combining(ch) or i == 0]
+            starts = (starts + [m.end()] * len(word))[:len(word)]
+            offsets.extend(starts)
         words.append(word)
     text = " ".join(words)
     offsets.append(len(raw.rstrip()))
