@@ -456,9 +456,42 @@ def test_decision_with_articles_and_items():
     assert heads["agencies"] == ["Giám đốc Sở Y tế tỉnh Bình An", "Thủ trưởng các sở, ban, ngành"]
     assert heads["duty"].startswith("chịu trách nhiệm thi hành")
     unit, person = (f.data for f in of(facts, "contact"))
-    assert unit == {"unit": "Phòng Tổ chức cán bộ, Sở Nội vụ", "phone": "02253842111"}
+    assert unit == {"unit": "Phòng Tổ chức cán bộ, Sở Nội vụ", "agency": "Phòng Tổ chức cán bộ, Sở Nội vụ",
+                    "phone": "02253842111"}
     assert person["person"] == "Phạm Thu Hà" and person["role"] == "Phó Trưởng phòng"
     assert person["mobile"] == "0903111222" and person["email"] == "ha.pt@noivu.gov.vn"
+
+
+CONTACTS = """KẾ HOẠCH
+Bồi dưỡng năm 2023
+I. TỔ CHỨC THỰC HIỆN
+1. Đầu mối liên hệ: đồng chí Nguyễn Văn Nam, Trưởng phòng Đào tạo, Học viện Hành chính; điện thoại: 024.3834.4540, \
+máy lẻ 3410; di động 0912.345.678; email: nam.nv@hvhc.edu.vn.
+2. Thông tin chi tiết xin liên hệ: Phòng Công chức, viên chức - Sở Nội vụ tỉnh Bình An, số điện thoại 0256.3822.456 \
+(số máy lẻ 112), thư điện tử: pccvc@binhan.gov.vn.
+3. Mọi vướng mắc xin liên hệ bà Trần Thị Mai (chuyên viên Văn phòng Sở Nội vụ, ĐT: 0236 3821 555 - ext. 204).
+4. Người liên hệ: ông Phạm Văn Bình - Phó Giám đốc Trung tâm Tin học; ĐTDĐ: 0903 222 333; Email: binhpv@tt.gov.vn
+5. Cần hỗ trợ kỹ thuật, liên hệ chị Lan, máy lẻ 215.
+6. Hồ sơ gửi về Sở Nội vụ tỉnh Bà Rịa - Vũng Tàu, điện thoại 0254.3852.000.
+"""
+
+
+def test_every_part_of_a_contact_is_its_own_field():
+    doc, facts, spans = build(CONTACTS, "Kế hoạch 5/KH-HV")
+    check_quotes(doc, facts, spans)
+    got = [f.data for f in of(facts, "contact")]
+    assert got[0] == {"person": "Nguyễn Văn Nam", "role": "Trưởng phòng Đào tạo, Học viện Hành chính",
+                      "position": "Trưởng phòng Đào tạo", "agency": "Học viện Hành chính", "phone": "02438344540",
+                      "ext": "3410", "mobile": "0912345678", "email": "nam.nv@hvhc.edu.vn"}
+    assert got[1]["agency"] == got[1]["unit"] == "Phòng Công chức, viên chức - Sở Nội vụ tỉnh Bình An"
+    assert (got[1]["phone"], got[1]["ext"], got[1]["email"]) == ("02563822456", "112", "pccvc@binhan.gov.vn")
+    # "ext." does not end a sentence; the desk phone and its extension stay apart
+    assert (got[2]["position"], got[2]["agency"], got[2]["phone"], got[2]["ext"]) == (
+        "chuyên viên", "Văn phòng Sở Nội vụ", "02363821555", "204")
+    assert (got[3]["position"], got[3]["agency"], got[3]["mobile"]) == ("Phó Giám đốc", "Trung tâm Tin học",
+                                                                         "0903222333")
+    assert got[4] == {"person": "Lan", "ext": "215"}  # a given name after a lower-case honorific
+    assert len(got) == 5  # "tỉnh Bà Rịa" names a place, not a person; no one to contact there
 
 
 def test_decomposed_unicode_source_keeps_exact_quotes():

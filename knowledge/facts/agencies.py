@@ -33,7 +33,7 @@ _NAMED_RE = re.compile(
     rf"(?=\s+(?:[{UPPER}]|(?:tỉnh|thành phố|quận|huyện|thị xã|xã|phường|cấp)\b))"
 )
 # Heads of agencies: "Giám đốc Sở Y tế", "Thủ trưởng các sở, ban, ngành".
-_TITLE_RE = re.compile(r"(?:Thủ trưởng|Giám đốc|Chủ tịch|Người đứng đầu|Chánh Văn phòng|Chánh Thanh tra)\s+")
+TITLE_RE = re.compile(r"(?:Thủ trưởng|Giám đốc|Chủ tịch|Người đứng đầu|Chánh Văn phòng|Chánh Thanh tra)\s+")
 _PLURAL_RE = re.compile(
     r"[Cc]ác\s+(?:Bộ|bộ|Sở|sở|[Bb]an|ngành|cơ quan|[Đđ]ơn vị|địa phương|(?:Ủy|Uỷ) ban|UBND|[Tt]rường|[Cc]ục|[Vv]ụ"
     r"|tổ chức|tỉnh|thành phố|quận|huyện|xã|phường|doanh nghiệp|[Hh]ội)\b"
@@ -75,7 +75,7 @@ def _gazetteer_end(text: str, pos: int) -> int | None:
 
 def agency_prefix(text: str, pos: int = 0) -> int | None:
     """End of an agency prefix ("Bộ", "Các Bộ", "Ủy ban nhân dân", …) at pos, or None."""
-    title = _TITLE_RE.match(text, pos)
+    title = TITLE_RE.match(text, pos)
     if title:
         return agency_prefix(text, title.end())
     m = _PLURAL_RE.match(text, pos) or _NAMED_RE.match(text, pos)
@@ -92,7 +92,7 @@ def agency_end(text: str, pos: int, free: bool = False, strict: bool = False, ma
     free=True (a name inside running text) also stops at function words and commas. strict=True gives
     None when the name runs into more ordinary lower-case words than a name has (2 after "Các …", else 4).
     """
-    title = _TITLE_RE.match(text, pos)
+    title = TITLE_RE.match(text, pos)
     if title:
         return agency_end(text, title.end(), free, strict, max_words)
     plural = _PLURAL_RE.match(text, pos) is not None

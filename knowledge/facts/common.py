@@ -47,6 +47,8 @@ def opens_with_phase(text: str) -> bool:
 _MARKER_RE = re.compile(
     r"(?:[a-zđ]\)|\((?:[ivxlc]+|\d+|[a-zđ])\)|(?:\d{1,2}\.)+\d{0,2}\)?|\d{1,2}\)|[IVXLC]{1,5}\.|[-+•*–—])\s+")
 _BULLET_RE = re.compile(r"[-+•*–—]\s*")
+# Lower-case abbreviations a number follows ("ext. 204", "tel. 024…"): never a sentence's end.
+_LOWER_ABBREVIATIONS = {"ext", "tel", "tr", "vd", "sđt", "đt"}
 _ABBREV_RE = re.compile(rf"[{UPPER}][A-Za-z{UPPER.lower()}]{{0,2}}")
 
 
@@ -127,7 +129,7 @@ def sentence_spans(source: str, start: int, end: int) -> list[tuple[int, int]]:
         if not re.search(r"\S\s", source[s:stop].lstrip()):  # a list marker such as "1." opens the span
             continue
         last = source[max(s, stop - 40):stop].split()[-1]
-        if _ABBREV_RE.fullmatch(last) or last.endswith("/"):  # TP., TS., ./.
+        if _ABBREV_RE.fullmatch(last) or last.endswith("/") or last.lower() in _LOWER_ABBREVIATIONS:  # TP., ./., ext.
             continue
         spans.append((s, cut))
         s = nxt

@@ -1,12 +1,15 @@
 """contact: a sentence with a person introduced by "đồng chí/ông/bà/anh/chị" or by "liên hệ", that also gives a
 phone, fax or e-mail.
 
-Fields by their labels: "Di động/DĐ/ĐTDĐ" (mobile), "Máy bàn/Điện thoại/ĐT" (phone), "máy lẻ" (ext), "Fax",
-"Email"; phone numbers are kept as digits, and e-mails broken by a space after a dot before a known top-level
-domain ("gmail. com") are repaired. Text between the name and the first field is the role; text between
-"liên hệ" and the honorific is the unit.
+Fields by their labels: "Di động/DĐ/ĐTDĐ" (mobile), "Máy bàn/Điện thoại/ĐT" (phone), "máy lẻ/số máy lẻ/máy
+nhánh/ext." (ext, the desk phone's extension, kept apart from it), "Fax", "Email"; phone numbers are kept as
+digits, and e-mails broken by a space after a dot before a known top-level domain ("gmail. com") are repaired.
+Text between the name and the first field is the role; text between "liên hệ" and the honorific is the unit.
+The agencies the role or unit names are the agency ("chuyên viên Phòng Công chức, Sở Nội vụ" → agency "Phòng
+Công chức, Sở Nội vụ"), and what the role says before them the position ("chuyên viên").
 
-Data: person, role, unit, mobile, phone, ext, fax, email (only those stated).
+Data: person, role, position, unit, agency, mobile, phone, ext, fax, email (only those stated); every part can be
+asked for alone.
 """
 
 from __future__ import annotations
@@ -15,25 +18,29 @@ import re
 from typing import Any
 
 from ..model import Fact
-from .agencies import agency_prefix
+from .agencies import TITLE_RE, agency_prefix, mentioned_agencies
 from .common import UPPER, Context, clean_end, norm
 from .registry import fact_kind
 
 _NAME_WORD = rf"[{UPPER}][a-z{UPPER.lower()}]*(?![\w])"  # Lê, Văn, A — not ĐT, DĐ
 _NAME = rf"{_NAME_WORD}(?:\s+{_NAME_WORD}){{1,5}}"
-_PERSON_RE = re.compile(rf"(?:\b(?:đồng chí|đ/c|ông|bà|anh|chị)|(?<!\w)(?:Đồng chí|Ông|Bà|Đ/c))\s+(?P<name>{_NAME})")
+# A person: an honorific and a full name, or a lower-case honorific and a given name ("chị Lan"; "tỉnh Bà Rịa" is not).
+_PERSON_RE = re.compile(rf"(?:\b(?:đồng chí|đ/c|ông|bà|anh|chị)|(?<!\w)(?:Đồng chí|Ông|Bà|Đ/c))\s+(?P<name>{_NAME})"
+                        rf"|\b(?:đồng chí|đ/c|ông|bà|anh|chị)\s+(?P<given>{_NAME_WORD})(?=\s*[,:;(\-–)]|\s+(?:số|điện|đt|sđt|máy))")
 _LIEN_HE_RE = re.compile(r"\b(?:liên hệ|liên lạc)(?:\s+với)?\s*:?\s*", re.I)
 _PHONE = r"\(?\+?\d+\)?(?:[ .\-]?\d+)*"
 _MOBILE_RE = re.compile(rf"\b(?:điện thoại di động|di động|đtdđ|dđ|mobile|hotline)\s*[:.]?\s*(?P<num>{_PHONE})", re.I)
 _DESK_RE = re.compile(
     rf"\b(?:máy bàn|điện thoại cơ quan|điện thoại bàn|số điện thoại|điện thoại(?!\s*di động)|sđt|đt(?!dđ)|tel|phone)"
     rf"\s*[:.]?\s*(?P<num>{_PHONE})", re.I)
-_EXT_RE = re.compile(r"\b(?:số\s+)?(?:máy lẻ|ext|nhánh)\s*[:.]?\s*(?P<num>\d+)", re.I)
+_EXT_RE = re.compile(r"\b(?:số\s+)?(?:máy lẻ|máy nhánh|số lẻ|ext|extension|nhánh)\s*[:.]?\s*(?P<num>\d{2,6})\b",
+                     re.I)
 _FAX_RE = re.compile(rf"\bfax\s*[:.]?\s*(?P<num>{_PHONE})", re.I)
 _TLD = r"(?:com|vn|net|org|gov|edu|info|int|biz|ac)"
 _EMAIL_RE = re.compile(rf"[A-Za-z0-9._%+-]+\s?@\s?[A-Za-z0-9-]+(?:\s*\.\s*{_TLD}\b|\.[A-Za-z0-9-]+)*")
 _FIELD_RE = re.compile(
-    r"\b(?:điện thoại|di động|đtdđ|dđ|máy bàn|số điện thoại|sđt|đt|tel|fax|e-?mail|thư điện tử)\b|@", re.I)
+    r"\b(?:điện thoại|di động|đtdđ|dđ|máy bàn|số điện thoại|sđt|đt|tel|fax|e-?mail|thư điện tử|máy lẻ|máy nhánh)\b|@",
+    re.I)
 
 
 def _digits(number: str) -> str:
@@ -46,7 +53,7 @@ def _contact_data(text: str, lead: str) -> dict[str, Any] | None:
     person = _PERSON_RE.search(text)
     after = text
     if person:
-        data["person"] = person.group("name")
+        data["person"] = person.group("name") or person.group("given")
         after = text[person.end():]
     else:
         link = _LIEN_HE_RE.search(text)
@@ -83,9 +90,28 @@ def _contact_data(text: str, lead: str) -> dict[str, Any] | None:
     email = _EMAIL_RE.search(after)
     if email:
         data["email"] = re.sub(r"\s+", "", email.group(0)).rstrip(".")
-    if not any(k in data for k in ("mobile", "phone", "fax", "email")):
+    if not any(k in data for k in ("mobile", "phone", "ext", "fax", "email")):
         return None
+    _position_and_agency(data)
     return data
+
+
+def _position_and_agency(data: dict[str, Any]) -> None:
+    """Split a role into the post and the agencies it names; a unit named after "liên hệ" is the agency."""
+    role = data.get("role", "")
+    agencies = mentioned_agencies(role) if role else []
+    if agencies:
+        title = TITLE_RE.match(agencies[0])  # "Phó Giám đốc Trung tâm Tin học": the title is the post's
+        start = role.find(agencies[0]) + (title.end() if title else 0)
+        agencies[0] = agencies[0][title.end():] if title else agencies[0]
+        data["agency"] = ", ".join(agencies)
+        position = clean_end(role[:start].strip(" ,-–:("))
+        if position:
+            data["position"] = position
+    elif role:
+        data["position"] = role
+    if "agency" not in data and data.get("unit"):
+        data["agency"] = data["unit"]
 
 
 @fact_kind("contact", "contacts", "Liên hệ", ("person", "role", "unit", "mobile", "phone", "ext", "fax", "email"))
