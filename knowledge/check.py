@@ -230,14 +230,18 @@ _LEADER_RE = re.compile(
     r"|chanh (?:van phong|thanh tra))\b")
 _AGE_RE = re.compile(r"\b(\d{2})\s*tuoi\b|\btuoi\s*(?:la\s*)?(\d{2})\b")
 # Where a phrase (workplace, job) ends: punctuation, a number, or the start of another piece of description.
-_PHRASE_END = (r"(?=[,;.!?()\d]|\s(?:la|va la|giu|chuc vu|nam nay|hien nay|tuoi|lanh dao|truong phong"
-               r"|pho truong|giam doc|o|tai|thuoc)\s|$)")
-_AGENCY_WORDS = (r"so|phong|ban|ubnd|uy ban nhan dan|bo|cuc|chi cuc|tong cuc|vu|truong|benh vien|trung tam"
-                 r"|van phong|vien|hoc vien|dai hoc|cong an|kho bac|thanh tra|ngan hang|toa an|vien kiem sat|hoi"
-                 r"|xa|phuong|thi tran|huyen|quan|thi xa|tinh|thanh pho|co quan|don vi")
+# Bodies a workplace is named by; the first list, not a tier alone ("cán bộ xã"), may follow a role directly.
+_BODY_WORDS = (r"so|phong|ban|ubnd|uy ban nhan dan|bo|cuc|chi cuc|tong cuc|vu|truong|benh vien|trung tam"
+               r"|van phong|vien|hoc vien|dai hoc|cong an|kho bac|thanh tra|ngan hang|toa an|vien kiem sat|hoi"
+               r"|co quan|don vi|tinh doan|thanh doan|huyen doan|cong doan|tong lien doan|lien doan|mat tran|tram y te")
+_AGENCY_WORDS = _BODY_WORDS + r"|xa|phuong|thi tran|huyen|quan|thi xa|tinh|thanh pho"
+# A phrase ends at punctuation or where another piece of description starts; "Vụ Tổ chức cán bộ, Bộ Tư pháp" goes on.
+_PHRASE_END = (rf"(?=,(?!\s*(?!truong (?:phong|ban|khoa|bo mon|tram|nhom)\b)(?:{_BODY_WORDS})\s)|[;.!?()\d]|\s(?:la|va la|giu|chuc vu|nam nay|hien nay|tuoi|lanh dao"
+               r"|truong phong|pho truong|giam doc|o|tai|thuoc)\s|$)")
 _WORKPLACE_RE = re.compile(
     rf"\b(?:o|tai|thuoc|cua)\s+(?P<place>(?:{_AGENCY_WORDS})\b.*?){_PHRASE_END}"
-    rf"|(?P<office>\b(?:so|ubnd|uy ban nhan dan)\s+\w.*?){_PHRASE_END}")
+    rf"|(?P<office>\b(?:so|ubnd|uy ban nhan dan)\s+\w.*?){_PHRASE_END}"
+    rf"|\b(?:can bo|cong chuc|vien chuc|cbccvc|cbcc|ccvc)\s+(?P<staff>(?:{_BODY_WORDS})(?:\s+\w.*?)?){_PHRASE_END}")
 _JOB_RE = re.compile(
     r"\b(?P<job>(?:giao vien|giang vien|bao cao vien|chuyen gia|phien dich|bien dich|ke toan|bac si|ky su"
     r"|nghien cuu vien|(?:lam|phu trach|dam nhiem)(?! (?:viec|can bo|cong chuc|vien chuc|giao vien|giang vien|o|tai)\b)"
@@ -278,8 +282,10 @@ def parse_person(text: str) -> Person:
     workplace = None
     m = _WORKPLACE_RE.search(folded)
     if m:
-        group = "place" if m.group("place") is not None else "office"
+        group = next(name for name in ("place", "office", "staff") if m.group(name) is not None)
         workplace = normalise_text(written[m.start(group):m.end(group)])
+        if tier is None and re.search(r"(?:^|,\s*)bo\s(?!phan)\w", _fold_same_length(workplace or "")):
+            tier = "trung ương"  # a ministry's own staff work at the centre
 
     jobs = [normalise_text(written[m.start("job"):m.end("job")]) for m in _JOB_RE.finditer(folded)]
     job = ", ".join(j for j in jobs if j) or None
@@ -451,7 +457,8 @@ _GENERIC_PHRASES = sorted([
     "cac", "nhung", "moi", "toan bo", "doi ngu", "va", "hoac", "voi", "cua", "thuoc", "tai", "trong", "o", "tren",
     "dang", "doi voi", "mon", "co", "la", "duoc", "giu", "chuc vu", "lam viec", "cong tac", "lam",
     "co quan hanh chinh", "co quan nha nuoc", "co quan", "don vi su nghiep cong lap", "don vi su nghiep", "don vi",
-    "to chuc chinh tri xa hoi", "to chuc", "nha nuoc", "bo", "ban", "nganh", "dia phuong", "dia ban", "trung uong",
+    "to chuc chinh tri xa hoi", "to chuc", "nha nuoc", "bo nganh", "bo ban nganh", "so ban nganh", "ban nganh",
+    "nganh", "dia phuong", "dia ban", "trung uong",
     "tinh", "thanh pho", "quan", "huyen", "thi xa", "xa", "phuong", "thi tran", "cap",
     "vi tri viec lam", "vi tri", "viec lam", "yeu cau", "trinh do chuyen mon", "trinh do", "chuyen mon", "tro len",
     "linh vuc", "he thong",
@@ -510,9 +517,31 @@ class _Part:
     conditions: list[str]  # parenthesised conditions (exclusions), document wording
 
 
+# "cán bộ, công chức trong các cơ quan Nhà nước, viên chức trong các đơn vị sự nghiệp công lập": a role after a
+# comma, once the roles before it have their own qualifier, starts another kind of person.
+_NEXT_GROUP_RE = re.compile(r",\s+(?=(?:các\s+|những\s+)?(?:" + "|".join(FACT_ROLES) + r"|CBCCVC|CBCC|CCVC)\b)", re.I)
+
+
+def _groups(who: str) -> list[str]:
+    """The kinds of person a "who" names: its ';'-parts, each cut again before a role that follows a qualifier."""
+    out = []
+    for raw in who.split(";"):
+        rest = raw
+        while True:
+            head = _ROLE_LIST_RE.match(rest.strip())
+            skip = len(rest) - len(rest.lstrip()) + (head.end() if head else 0)
+            cut = _NEXT_GROUP_RE.search(rest, skip) if head and skip < len(rest) else None
+            if cut is None or not rest[skip:cut.start()].strip(" ,"):
+                out.append(rest)
+                break
+            out.append(rest[:cut.start()])
+            rest = rest[cut.end():]
+    return out
+
+
 def _parts(fact: Fact) -> list[_Part]:
     parts = []
-    raw_parts = fact.data.get("who", "").split(";")
+    raw_parts = _groups(fact.data.get("who", ""))
     for raw in raw_parts:
         who = _PURPOSE_RE.sub("", raw.strip()).strip(" ,.")
         if not who:
@@ -578,6 +607,30 @@ def _holds_any(piece: str, words: set[str]) -> bool:
     return len(alternatives) > 1 and any(not _key_words(a) or _holds(a, words) for a in alternatives)
 
 
+_PLACE_PIECE_RE = re.compile(r"^(?:(?:đang\s+)?(?:công tác|làm việc)\s+)?(?:tại|ở|trong|thuộc|của)\s+|^(?=[A-ZĐ])")
+
+
+def _names_a_place(piece: str) -> bool:
+    """A qualifier that names a particular body: "tại cơ quan Tổng LĐLĐ Việt Nam", "Bộ Tư pháp" (not "trong các
+    cơ quan chuyên môn", which a description may word otherwise)."""
+    start = _PLACE_PIECE_RE.match(piece)
+    return start is not None and any(word[:1].isupper() for word in piece[start.end():].split()[1:] + (
+        piece[start.end():].split()[:1] if start.end() == 0 else []))
+
+
+# What a teacher's description may add to "giáo viên": where, not what they teach.
+_SCHOOL_WORDS = re.compile(r"\b(?:giao vien|giang vien|nha giao|truong|thpt|thcs|tieu hoc|mam non|pho thong|trung hoc"
+                           r"|co so|cong lap|ngoai cong lap|dai hoc|cao dang|hoc vien|lop|khoi|day|giang day|mon|cap"
+                           r"|\d+)\b")
+
+
+def _names_what_they_teach(person: Person) -> bool:
+    """Whether a teacher's description says more than where they teach ("giáo viên toán", not "giáo viên trường
+    THPT công lập")."""
+    rest = _GENERIC_RE.sub(" ", _SCHOOL_WORDS.sub(" ", plain(person.job or "")))
+    return bool(rest.split())
+
+
 def _readable(condition: str) -> str:
     """'đối với các vị trí việc làm yêu cầu …' → 'vị trí việc làm yêu cầu …' (to follow 'nếu')."""
     return re.sub(r"^(?:đối với|với)\s+(?:các\s+|những\s+)?", "", condition.strip(), flags=re.I)
@@ -585,6 +638,9 @@ def _readable(condition: str) -> str:
 
 def _role_names(roles: set[str]) -> str:
     return ", ".join(r for r in FACT_ROLES if plain(r) in roles)
+
+
+_TEACHING_ROLES = {"giao vien", "giang vien"}
 
 
 @dataclass
@@ -611,7 +667,9 @@ def _exclusion(parts: list[_Part], person: Person, words: set[str], roles: set[s
         if not part.roles and not part.pieces:
             continue  # nothing to match a person on
         unheld = [piece for piece in part.pieces if not _holds(piece, words)]
-        if unheld and not any(_holds(piece, words | maybe) for piece in part.pieces):
+        # a teacher excluded for what they teach ("giáo viên dạy môn ngoại ngữ"), who did not say what it is
+        unsaid = bool(part.roles & roles & _TEACHING_ROLES) and not _names_what_they_teach(person)
+        if unheld and not unsaid and not any(_holds(piece, words | maybe) for piece in part.pieces):
             continue  # the exclusion names a workplace or job the person did not state
         # "Công chức Sở Ngoại vụ làm công tác biên dịch" for a công chức of the Sở: excluded if the rest holds too
         unconfirmed += [_readable(piece) for piece in unheld]
@@ -646,6 +704,8 @@ def _coverage(parts: list[_Part], person: Person, words: set[str], roles: set[st
                 continue  # another tier
             needs.append(f"công tác ở cấp {_tier_names(part.tiers)}")
         unstated = [p for p in part.pieces if not _holds_any(p, words)]
+        if person.workplace and any(_names_a_place(p) for p in unstated):
+            continue  # "tại cơ quan Tổng LĐLĐ Việt Nam" for someone who said they work elsewhere
         if unstated:
             needs.append(" ".join(unstated))
         if not needs:

@@ -12,10 +12,11 @@ from typer.testing import CliRunner
 from conftest import DOC_206, DOC_642, write_docs
 from knowledge.check import (APPLIES, EXCLUDED, EXCLUDED_IF, NOT_COVERED, POSSIBLE, STATUSES, UNKNOWN, Person,
                              check_person, normalise_age, normalise_leader, normalise_role, normalise_tier,
-                             parse_person, tiers_named)
+                             parse_person, person_from_input, tiers_named)
 from knowledge.cli import app
 from knowledge.factbase import FactBase
 from knowledge.index import analyse, build_from_paths, load_index
+from knowledge.kinds import plain
 from knowledge.model import Document
 from test_eligibility_layouts import DOCS as LAYOUT_DOCS
 
@@ -236,6 +237,13 @@ def test_third_document_reasons(third_kb) -> None:
     ("toi la cb cap xa, khong giu chuc vu", Person("cán bộ", "xã", False)),
     ("Tôi là công chức cấp tỉnh, 35 tuổi, trưởng phòng", Person("công chức", "tỉnh", True, 35)),
     ("xin chào", Person()),
+    # a body named right after the role, a ministry's staff at the centre, a name going on after a comma
+    ("công chức Bộ Ngoại giao", Person("công chức", "trung ương", None, None, "Bộ Ngoại giao")),
+    ("cán bộ Tỉnh đoàn", Person("cán bộ", None, None, None, "Tỉnh đoàn")),
+    ("công chức Vụ Tổ chức cán bộ, Bộ Tư pháp", Person("công chức", "trung ương", None, None,
+                                                     "Vụ Tổ chức cán bộ, Bộ Tư pháp")),
+    ("công chức làm việc tại cơ quan Tổng LĐLĐ Việt Nam, trưởng phòng, 38 tuổi",
+     Person("công chức", None, True, 38, "cơ quan Tổng LĐLĐ Việt Nam")),
 ])
 def test_parse_person(text: str, expected: Person) -> None:
     assert parse_person(text) == expected
@@ -412,3 +420,55 @@ def test_a_teacher_of_another_subject_is_not_excluded(layouts):
     checks = {c.doc_id: c for c in check_person(layouts, maths).documents}
     assert all(checks[d].status == APPLIES for d in ("41-KH-UBND-Binh-An.txt", "19-KH-UBND-Dong-Son.txt",
                                                      "hoa-binh-news.txt"))
+
+
+# Whom a plan covers said only in its subject; groups separated by commas; a named body; teachers.
+SUBJECT_ONLY = """BỘ XÂY DỰNG
+Số: 210/KH-BXD
+Hà Nội, ngày 4 tháng 4 năm 2022
+KẾ HOẠCH
+Bồi dưỡng kỹ năng lãnh đạo đối với công chức, viên chức Bộ Xây dựng giai đoạn 2022 - 2025
+I. MỤC ĐÍCH
+Nâng cao năng lực lãnh đạo, quản lý.
+"""
+COMMA_GROUPS = """Tỉnh Tây Hòa học tập ngoại ngữ
+Theo đó, cán bộ, công chức trong các cơ quan nhà nước, viên chức trong các đơn vị sự nghiệp công lập là các đối \
+tượng được áp dụng kế hoạch này.
+"""
+NAMED_BODY = """Liên minh Hợp tác xã triển khai đề án ngoại ngữ
+Đối tượng áp dụng của đề án gồm: cán bộ, công chức, viên chức đang làm việc tại cơ quan Liên minh Hợp tác xã Việt \
+Nam; viên chức các đơn vị sự nghiệp trực thuộc Liên minh Hợp tác xã Việt Nam.
+"""
+MORE_DOCS = {"210-KH-BXD.txt": SUBJECT_ONLY, "tay-hoa.txt": COMMA_GROUPS, "lien-minh.txt": NAMED_BODY,
+             "41-KH-UBND-Binh-An.txt": LAYOUT_DOCS["41-KH-UBND-Binh-An.txt"]}
+
+MORE_VERDICTS = [
+    ("ministry-staff", "công chức Vụ Tổ chức cán bộ, Bộ Xây dựng", "210-KH-BXD.txt", APPLIES),
+    ("province-department", "công chức Sở Xây dựng tỉnh", "210-KH-BXD.txt", NOT_COVERED),
+    ("commune-cadre", "cán bộ cấp xã", "210-KH-BXD.txt", NOT_COVERED),
+    ("district-hospital", "viên chức bệnh viện huyện", "tay-hoa.txt", APPLIES),
+    ("commune-civil-servant", "công chức cấp xã", "tay-hoa.txt", APPLIES),
+    ("other-hospital", "viên chức Bệnh viện Đa khoa tỉnh", "lien-minh.txt", NOT_COVERED),
+    ("workplace-unsaid", "viên chức, 30 tuổi", "lien-minh.txt", POSSIBLE),
+    ("teacher-subject-unsaid", "viên chức, giáo viên trường THPT công lập", "41-KH-UBND-Binh-An.txt", EXCLUDED_IF),
+    ("teacher-of-maths", "viên chức, giáo viên toán trường THPT", "41-KH-UBND-Binh-An.txt", POSSIBLE),  # tier unsaid
+]
+
+
+@pytest.fixture(scope="module")
+def more_layouts() -> FactBase:
+    return layouts_base(MORE_DOCS)
+
+
+@pytest.mark.parametrize("description, doc_id, status", [v[1:] for v in MORE_VERDICTS],
+                         ids=[v[0] for v in MORE_VERDICTS])
+def test_descriptions_as_hr_staff_type_them(more_layouts, description, doc_id, status):
+    for typed in (description, plain(description)):
+        checks = {c.doc_id: c for c in check_person(more_layouts, person_from_input(typed)).documents}
+        assert checks[doc_id].status == status, (typed, checks[doc_id].reason)
+
+
+def test_a_subject_read_for_coverage_is_quoted(more_layouts):
+    (fact,) = [f for f in more_layouts.facts if f.kind == "eligibility" and f.doc_id == "210-KH-BXD.txt"]
+    assert fact.data["who"] == "công chức, viên chức Bộ Xây dựng" and fact.data["basis"] == "subject"
+    assert fact.quote == "Bồi dưỡng kỹ năng lãnh đạo đối với công chức, viên chức Bộ Xây dựng giai đoạn 2022 - 2025"

@@ -5,9 +5,9 @@ item), and names the innermost section holding it (common.py says how spans are 
 fact, each registering its extractor in registry.KINDS; the rules of a kind and the keys of its data are in its
 module's docstring:
 
-    contact      contacts.py     person, role, unit, mobile, phone, ext, fax, email
+    contact      contacts.py     person, role, position, unit, agency, mobile, phone, ext, fax, email
     target       targets.py      year, percent, group, group_key, level, level_text, subject, conditions, max_age
-    eligibility  eligibility.py  applies, who, conditions, roles, workplaces
+    eligibility  eligibility.py  applies, who, conditions, roles, workplaces (basis)
     duty         duties.py       agency, agencies, agency_key, duty, rule
     roadmap      roadmap.py      start_year, end_year, text
     funding      funding.py      text, sources, source_keys, groups, conditions

@@ -17,9 +17,11 @@ announced lists
     dụng là:") gives its polarity to the list items or bullets that follow it, whatever the section's own.
 
 A sentence's own cue wins over an announcement, which wins over its section's heading. Each list part is its
-own fact: the first quotes from its cue, the next ones their own clause.
+own fact: the first quotes from its cue, the next ones their own clause. A document that says nothing else about
+whom it covers is read for the group its subject names ("Kế hoạch … đối với công chức, viên chức Bộ Tư pháp …",
+outside a quoted scheme's name): that fact quotes the subject and has basis "subject".
 
-Data: applies, who, conditions, roles, workplaces.
+Data: applies, who, conditions, roles, workplaces (and basis, for a group read from the subject).
 """
 
 from __future__ import annotations
@@ -250,9 +252,40 @@ class _Reader:
             done = stop
 
 
-@fact_kind("eligibility", "eligibility", "Đối tượng", ("applies", "who", "conditions", "roles", "workplaces"))
+# "Kế hoạch đào tạo … đối với công chức, viên chức Bộ Tư pháp giai đoạn 2021-2025": whom a subject names, outside
+# the quoted name of another scheme, up to its period.
+_SUBJECT_WHO_RE = re.compile(r"\b(?:cho|đối với)\s+(?P<who>.+?)(?=\s+(?:giai đoạn|trong giai đoạn|đến năm|năm\s+\d{4}"
+                             r"|từ năm)\b|[.;“\"]|$)", re.I)
+
+
+def _from_subject(ctx: Context) -> Fact | None:
+    """A document whose text says nothing else about whom it covers: the group its subject names."""
+    info = ctx.doc.info
+    span = (info.spans or {}).get("subject") if info else None
+    if not info or not info.subject or not span:
+        return None
+    outside = re.sub(r"“[^”]*”|\"[^\"]*\"", lambda m: "#" * len(m.group(0)), info.subject)
+    m = _SUBJECT_WHO_RE.search(outside)
+    if not m:
+        return None
+    who = info.subject[m.start("who"):m.end("who")]
+    if not roles_in(who) or not _PEOPLE_START_RE.match(who):
+        return None
+    owner = next(((line, section) for line, section in ctx.owners if line.start <= span[0] < line.end), None)
+    if owner is None:
+        return None
+    data = _eligibility_data(who, True)
+    data["basis"] = "subject"
+    return ctx.fact("eligibility", owner[0], owner[1], span[0], span[1], data)
+
+
+@fact_kind("eligibility", "eligibility", "Đối tượng", ("applies", "who", "conditions", "roles", "workplaces", "basis"))
 def extract_eligibility(ctx: Context) -> list[Fact]:
     reader = _Reader(ctx)
     for line, section in ctx.owners:
         reader.line(line, section)
+    if not any(fact.data["applies"] for fact in reader.facts):
+        subject = _from_subject(ctx)
+        if subject is not None:
+            reader.facts.append(subject)
     return reader.facts
