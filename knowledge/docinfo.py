@@ -141,6 +141,7 @@ def extract_info(doc: Document, lines: list[Line] | None = None) -> DocInfo:
     grounds = read_preamble(doc.source, spans, len(preamble), info.subject, subject_span)
     info.action, info.action_object, info.implements = grounds.action, grounds.action_object, grounds.implements
     info.proposer, info.proposer_agencies, info.proposal = grounds.proposer, grounds.proposer_agencies, grounds.proposal
+    info.consulted, info.effective = grounds.consulted, grounds.effective
     info.legal_bases = grounds.legal_bases
     info.attached_to = _attached_to(preamble)
     info.spans.update(grounds.spans)

@@ -39,11 +39,14 @@ class DocInfo:
     proposer: str = ""  # on whose proposal (xét/theo đề nghị của): Bộ trưởng Bộ Nội vụ
     proposer_agencies: list[str] = field(default_factory=list)  # the bodies that proposed it: Bộ Nội vụ
     proposal: str = ""  # the submission cited with it: Tờ trình 45/TTr-SNV
+    consulted: str = ""  # whom it was agreed with (sau khi thống nhất với …)
+    effective: str = ""  # when it takes effect, as it says: "từ ngày ký", "kể từ ngày 01 tháng 7 năm 2021"
     # One per document cited by a "Căn cứ …" or "Thực hiện …" clause: cue, text, document ("Nghị định
     # 101/2017/NĐ-CP", "Luật Tổ chức Chính phủ"), kind, number, date (ISO), issuer, start, end (source span).
     legal_bases: list[dict[str, Any]] = field(default_factory=list)
     attached_to: str = ""  # the decision a plan or rule was issued with ("Kèm theo Quyết định số …")
-    spans: dict[str, list[int]] = field(default_factory=dict)  # source [start, end] of: subject, action, proposer
+    # source [start, end] of: subject, action, proposer, consulted, effective
+    spans: dict[str, list[int]] = field(default_factory=dict)
 
     @property
     def label(self) -> str:

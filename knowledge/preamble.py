@@ -28,6 +28,13 @@ _CUE_LINE_RE = re.compile(
     r"^(?:Căn cứ|Thực hiện|Triển khai|Xét|Theo đề nghị|Theo|Trên cơ sở|Sau khi|Để|Nhằm|Kính gửi|Nơi nhận"
     r"|QUYẾT ĐỊNH|QUYẾT NGHỊ|Điều\s+\d|Chương\s|[IVX]{1,5}\.\s|\d{1,2}[.)]\s)", re.I)
 _BASIS_CUE_RE = re.compile(r"^(?P<cue>Căn cứ|(?:Triển khai\s+)?[Tt]hực hiện)\s+", re.I)
+_CONSULTED_CUE_RE = re.compile(r"^(?:Sau khi\s+(?:đã\s+)?(?:thống nhất|thỏa thuận|trao đổi|có ý kiến(?:\s+thống nhất)?)"
+                               r"\s+(?:với|của)|Theo ý kiến(?:\s+thống nhất)?\s+của|Có ý kiến thống nhất của)\s+", re.I)
+# "Quyết định này có hiệu lực (thi hành) kể từ ngày ký": when the document takes effect.
+_EFFECTIVE_RE = re.compile(r"\b(?:quyết định|kế hoạch|thông tư|nghị định|nghị quyết|quy chế|quy định|chỉ thị|văn bản"
+                           r"|hướng dẫn|công văn)(?:\s+này)?\s+có hiệu lực(?:\s+thi hành)?\s+(?P<when>(?:kể\s+)?từ\s+"
+                           r"(?:ngày\s+ký(?:\s+ban hành)?|ngày\s+\d{1,2}(?:\s*[/.-]\s*\d{1,2}\s*[/.-]\s*\d{4}|\s+tháng\s+\d{1,2}"
+                           r"\s+năm\s+\d{4})|ngày\s+ban hành))", re.I)
 _PROPOSAL_CUE_RE = re.compile(r"^(?:Xét\s+đề nghị|Theo\s+đề nghị|Xét\s+(?=(?:Tờ trình|Công văn|văn bản)\b))\s*(?:của\s+)?",
                               re.I)
 
@@ -72,6 +79,8 @@ class Preamble:
     proposer: str = ""
     proposer_agencies: list[str] = field(default_factory=list)
     proposal: str = ""
+    consulted: str = ""
+    effective: str = ""
     legal_bases: list[dict[str, Any]] = field(default_factory=list)
     spans: dict[str, list[int]] = field(default_factory=dict)
 
@@ -91,6 +100,20 @@ def read_preamble(source: str, lines: list[Line], preamble_count: int, subject: 
         proposal = _PROPOSAL_CUE_RE.match(text)
         if proposal and not out.proposer:
             _proposal(out, source, text, offsets, start, proposal.end())
+        consulted = _CONSULTED_CUE_RE.match(text)
+        if consulted and not out.consulted:
+            who = re.split(r"\s*[,;.]\s*(?=[a-zà-ỹđ])|\s*[;.]|,\s*$", text[consulted.end():])[0].strip(" ,.;")
+            if who and len(who) <= 200:
+                out.consulted = who
+                out.spans["consulted"] = list(trim_span(source, start, start + offsets[consulted.end() + len(who)]))
+    for line in lines[preamble_count:]:
+        text, offsets = norm_map(source[line.start:line.end])
+        effective = _EFFECTIVE_RE.search(text)
+        if effective:
+            out.effective = effective.group("when")
+            out.spans["effective"] = list(trim_span(source, line.start + offsets[effective.start()],
+                                                    line.start + offsets[effective.end()]))
+            break
     if subject:
         _action(out, subject, None, 0, "subject")
         if out.action and subject_span is not None:

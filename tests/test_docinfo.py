@@ -438,3 +438,25 @@ def test_odd_preambles_do_not_crash(text: str) -> None:
     info = info_of(text)
     assert isinstance(info, DocInfo)
     assert all(b["start"] < b["end"] for b in info.legal_bases)
+
+
+def test_whom_it_was_agreed_with_and_when_it_takes_effect() -> None:
+    source = ("BỘ NỘI VỤ\nSố: 90/QĐ-BNV\nHà Nội, ngày 3 tháng 3 năm 2023\nQUYẾT ĐỊNH\nVề việc ban hành Quy chế bồi dưỡng\n"
+              "BỘ TRƯỞNG BỘ NỘI VỤ\nCăn cứ Nghị định số 63/2022/NĐ-CP ngày 12/9/2022 của Chính phủ;\n"
+              "Sau khi thống nhất với Học viện Hành chính Quốc gia,\nTheo đề nghị của Vụ trưởng Vụ Tổ chức cán bộ,\n"
+              "QUYẾT ĐỊNH:\nĐiều 1. Ban hành kèm theo Quyết định này Quy chế bồi dưỡng.\n"
+              "Điều 2. Quyết định này có hiệu lực thi hành kể từ ngày 01 tháng 4 năm 2023.\n")
+    info = info_of(source)
+    assert info.consulted == "Học viện Hành chính Quốc gia"
+    assert (info.proposer, info.proposer_agencies) == ("Vụ trưởng Vụ Tổ chức cán bộ", ["Vụ Tổ chức cán bộ"])
+    assert info.effective == "kể từ ngày 01 tháng 4 năm 2023"
+    assert source[slice(*info.spans["effective"])] == (
+        "Quyết định này có hiệu lực thi hành kể từ ngày 01 tháng 4 năm 2023")
+    assert info_of(DECISION).effective == "kể từ ngày ký"
+    doc = Document(doc_id="90", source=source)
+    doc.info = info
+    from knowledge.facts import document_parts
+
+    parts = {p.data["part"]: p for p in document_parts(doc, "Quyết định 90/QĐ-BNV")}
+    assert parts["consulted"].quote == "Sau khi thống nhất với Học viện Hành chính Quốc gia"
+    assert parts["effective"].section == "Quyết định 90/QĐ-BNV › Điều 2. Quyết định này có hiệu lực thi hành kể từ ngày 01 tháng 4 năm 2023"

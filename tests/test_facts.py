@@ -523,3 +523,53 @@ def test_odd_input_never_crashes(source):
 def test_defaults_parse_the_document_itself():
     doc = Document(doc_id="x", source=SYNTHETIC)
     assert extract_facts(doc, LABEL_SYN) == build(SYNTHETIC, LABEL_SYN, "x")[1]
+
+
+LETTER = """BỘ NỘI VỤ
+Số: 77/BNV-ĐT
+V/v đào tạo, bồi dưỡng năm 2025
+Hà Nội, ngày 2 tháng 10 năm 2024
+Kính gửi: Ủy ban nhân dân các tỉnh, thành phố trực thuộc Trung ương
+Bộ Nội vụ đề nghị Ủy ban nhân dân các tỉnh, thành phố trực thuộc Trung ương (sau đây gọi chung là địa phương) \
+thực hiện đào tạo, bồi dưỡng năm 2025 như sau:
+1. Về đào tạo, bồi dưỡng
+a) Rà soát nhu cầu bồi dưỡng theo vị trí việc làm;
+b) Bố trí kinh phí từ ngân sách địa phương.
+2. Về chế độ báo cáo
+Gửi báo cáo kết quả về Bộ Nội vụ trước ngày 15 tháng 12 năm 2025. Bộ Tài chính hướng dẫn việc quyết toán kinh phí.
+Nơi nhận:
+- Như trên;
+- Lưu: VT.
+"""
+
+SCHEME_NEWS = """Tổng Liên đoàn Lao động Việt Nam triển khai đề án ngoại ngữ
+Để thực hiện đề án, Tổng Liên đoàn Lao động Việt Nam sẽ rà soát tiêu chuẩn trình độ ngoại ngữ của cán bộ công đoàn.
+"""
+
+
+def test_what_a_letter_asks_its_addressee_to_do():
+    doc, facts, spans = build(LETTER, "Công văn 77/BNV-ĐT")
+    check_quotes(doc, facts, spans)
+    asked = [f for f in of(facts, "duty") if f.data["rule"] == "request"]
+    assert [f.data["duty"] for f in asked] == ["Rà soát nhu cầu bồi dưỡng theo vị trí việc làm",
+                                               "Bố trí kinh phí từ ngân sách địa phương",
+                                               "Gửi báo cáo kết quả về Bộ Nội vụ trước ngày 15 tháng 12 năm 2025"]
+    assert all(f.data["agencies"] == ["Ủy ban nhân dân các tỉnh, thành phố trực thuộc Trung ương", "địa phương"]
+               for f in asked)
+    # a sentence naming its own agency keeps it; the topic headings and the closing part are no duties
+    finance = [f for f in of(facts, "duty") if f.data["agency"] == "Bộ Tài chính"]
+    assert finance and finance[0].data["rule"] == "sentence"
+    assert not any("Về đào tạo" in f.quote or "Lưu" in f.quote for f in of(facts, "duty"))
+
+
+def test_a_request_inside_a_section_ends_with_it():
+    source = ("I. NHIỆM VỤ\nỦy ban nhân dân tỉnh giao các sở, ngành thực hiện các nhiệm vụ sau:\n- Rà soát nhu cầu.\n"
+              "- Báo cáo kết quả.\nII. KINH PHÍ\nKinh phí do ngân sách tỉnh bảo đảm.\n")
+    asked = [f for f in of(build(source, "Kế hoạch")[1], "duty") if f.data["rule"] == "request"]
+    assert [f.data["duty"] for f in asked] == ["Rà soát nhu cầu", "Báo cáo kết quả"]
+    assert asked[0].data["agency"] == "các sở, ngành"
+
+
+def test_trade_union_bodies_are_agencies():
+    duties = [f for f in of(build(SCHEME_NEWS, "Tin")[1], "duty") if f.data["duty"].startswith("sẽ rà soát")]
+    assert duties and duties[0].data["agency"] == "Tổng Liên đoàn Lao động Việt Nam"

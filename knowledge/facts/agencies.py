@@ -26,7 +26,8 @@ _STANDALONE_AGENCIES = ["Văn phòng Chính phủ", "Thanh tra Chính phủ", "N
 _AGENCY_PREFIXES = ["Bộ Chỉ huy", "Bộ", "Sở", "Văn phòng", "Tổng cục", "Chi cục", "Cục", "Vụ", "Ban", "Học viện",
                     "Viện", "Đài", "Báo", "Kho bạc", "Thanh tra", "Công an", "Bảo hiểm xã hội", "Trung tâm",
                     "Trường", "Hội đồng", "Hội", "Liên đoàn", "Mặt trận", "Tỉnh đoàn", "Thành đoàn", "Đoàn",
-                    "Phòng", "Tòa án", "Viện kiểm sát", "Ngân hàng", "Kiểm toán"]
+                    "Phòng", "Tòa án", "Viện kiểm sát", "Ngân hàng", "Kiểm toán", "Tổng Liên đoàn", "Tổng LĐLĐ",
+                    "LĐLĐ", "Công đoàn", "Liên minh", "Hội Liên hiệp"]
 _NAMED_RE = re.compile(
     r"(?:(?:Ủy|Uỷ) ban nhân dân|UBND|HĐND|Hội đồng nhân dân)"
     r"|(?:" + "|".join(re.escape(p) for p in _AGENCY_PREFIXES) + r")"
@@ -52,7 +53,7 @@ _VERB_RE = re.compile(r"(?:" + "|".join(sorted(map(re.escape, _DUTY_VERBS), key=
                       re.I)
 _CONNECTOR_RE = re.compile(
     r"\s*:?\s*(?:có nhiệm vụ|có trách nhiệm|chịu trách nhiệm|được giao)?\s*:?\s*(?:\((?:[ivx]+|\d+)\)\s*)?", re.I)
-_ALIAS_RE = re.compile(r"\s*\((?:dưới đây|sau đây)\s+(?:được\s+)?gọi\s+(?:tắt|chung)?\s*là\s+([^()]+)\)", re.I)
+ALIAS_RE = re.compile(r"\s*\((?:dưới đây|sau đây)\s+(?:được\s+)?gọi\s+(?:tắt|chung)?\s*là\s+([^()]+)\)", re.I)
 AGENCY_HEAD_RE = re.compile(r"^(?:đối với|trách nhiệm của|nhiệm vụ của|giao)\s+", re.I)
 _GAZETTEER = sorted(
     [f"{prefix} {name}" for prefix in ("Bộ", "Sở") for name in _MINISTRY_SUBJECTS] + _STANDALONE_AGENCIES,
@@ -194,7 +195,7 @@ def agency_clause(text: str) -> AgencyClause | None:
         if not agencies or any(agency_prefix(a) is None for a in agencies):
             return None
         rest = rest[members.end() + len(listed):]
-    alias = _ALIAS_RE.match(rest)
+    alias = ALIAS_RE.match(rest)
     if alias:
         name = capitalise(clean_end(alias.group(1)))
         rest = rest[alias.end():]

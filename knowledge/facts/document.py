@@ -43,7 +43,7 @@ def document_fact(doc: Document, doc_label: str, lines: list[Line], owners: list
 
 
 # The parts of a document's metadata read from its preamble that a question may ask about on their own.
-PARTS = ("subject", "action", "proposer", "legal_basis")
+PARTS = ("subject", "action", "proposer", "consulted", "effective", "legal_basis")
 
 
 def document_parts(doc: Document, doc_label: str, parts: tuple[str, ...] = PARTS,
@@ -53,7 +53,8 @@ def document_parts(doc: Document, doc_label: str, parts: tuple[str, ...] = PARTS
     DocInfo (the index keeps one "document" fact per document, document_fact's).
 
     data["part"] says which: "subject" {subject}; "action" {action, object, implements}; "proposer" {proposer,
-    agencies, proposal}; "legal_basis" {cue, text, document, kind, number, date, issuer} — one per cited document.
+    agencies, proposal}; "consulted" {consulted}; "effective" {effective}; "legal_basis" {cue, text, document, kind,
+    number, date, issuer} — one per cited document.
     """
     info = doc.info
     if info is None or not doc.source:
@@ -70,6 +71,9 @@ def document_parts(doc: Document, doc_label: str, parts: tuple[str, ...] = PARTS
     if "proposer" in parts and info.proposer and "proposer" in spans:
         found.append((*spans["proposer"], {"part": "proposer", "proposer": info.proposer,
                                            "agencies": list(info.proposer_agencies), "proposal": info.proposal}))
+    for name in ("consulted", "effective"):
+        if name in parts and getattr(info, name, "") and name in spans:
+            found.append((*spans[name], {"part": name, name: getattr(info, name)}))
     if "legal_basis" in parts:
         for basis in info.legal_bases:
             data = {key: value for key, value in basis.items() if key not in ("start", "end")}
