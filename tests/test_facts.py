@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from knowledge.facts import extract_facts
+from knowledge.facts import KINDS, extract_facts
 from knowledge.model import PATH_SEPARATOR, Document, Fact
 from knowledge.structure import clean_lines, iter_sections, parse_sections
 
@@ -573,3 +573,25 @@ def test_a_request_inside_a_section_ends_with_it():
 def test_trade_union_bodies_are_agencies():
     duties = [f for f in of(build(SCHEME_NEWS, "Tin")[1], "duty") if f.data["duty"].startswith("sẽ rà soát")]
     assert duties and duties[0].data["agency"] == "Tổng Liên đoàn Lao động Việt Nam"
+
+
+def test_one_registry_of_kinds():
+    import importlib
+    import pkgutil
+
+    import knowledge.facts as package
+    from knowledge.cli import KIND_OF_OPTION
+
+    assert list(KINDS) == ["contact", "target", "eligibility", "duty", "roadmap", "funding", "step", "link", "document"]
+    assert KIND_OF_OPTION == {kind.option: kind.name for kind in KINDS.values()}
+    # every module of the package but the shared ones registers one kind
+    shared = {"common", "agencies", "registry"}
+    modules = {f"knowledge.facts.{m.name}" for m in pkgutil.iter_modules(package.__path__) if m.name not in shared}
+    for module in modules:
+        importlib.import_module(module)
+    registered = {kind.extract.__module__ for kind in KINDS.values() if kind.extract} | {"knowledge.facts.document"}
+    assert registered == modules and len(modules) == len(KINDS)
+    doc = Document(doc_id="x", source=SYNTHETIC)
+    only = extract_facts(doc, LABEL_SYN, kinds=["target", "contact"])
+    assert {f.kind for f in only} == {"target", "contact"}
+    assert only == [f for f in extract_facts(doc, LABEL_SYN) if f.kind in ("target", "contact")]
