@@ -421,6 +421,9 @@ _ALL_TIERS_RE = re.compile(r"\b(?:cac|moi) cap\b|\btrung uong va dia phuong\b")
 # "các cơ quan chuyên môn thuộc Ủy ban nhân dân tỉnh": the People's Committee of one tier.
 _COMMITTEE_TIER_RE = re.compile(rf"\b(?:uy ban nhan dan|ubnd) (?:cap )?({_TIER_WORD})\b")
 _COMMUNES_RE = re.compile(r"\bxa phuong thi tran\b")
+# "cán bộ, công chức xã (phường, thị trấn)", "cán bộ, công chức ở Trung ương" ("công chức tỉnh X" may mean the
+# whole province: not read).
+_ROLE_TIER_RE = re.compile(r"\b(?:can bo|cong chuc|vien chuc) (xa(?! hoi)|phuong|thi tran)\b|\bo (trung uong)\b")
 
 
 def tiers_named(text: str) -> frozenset[str]:
@@ -440,6 +443,7 @@ def tiers_named(text: str) -> frozenset[str]:
         found.update(named)
     if _COMMUNES_RE.search(folded):
         found.add(3)
+    found.update(_TIER_OF[m.group(1) or m.group(2)] for m in _ROLE_TIER_RE.finditer(folded))
     for m in _COMMITTEE_TIER_RE.finditer(folded):
         if m.group(1) in _TIER_OF:
             found.add(_TIER_OF[m.group(1)])

@@ -358,6 +358,9 @@ def layouts_base(docs: dict[str, str]) -> FactBase:
     ("công chức ở các cấp trung ương, tỉnh/thành, huyện, xã", set()),  # all of them: no limit
     ("cán bộ, công chức các cấp", set()), ("cán bộ, công chức", set()), ("lãnh đạo cấp phòng", set()),
     ("cong chuc cap huyen va cap xa", {"huyện", "xã"}),
+    ("cán bộ, công chức ở Trung ương", {"trung ương"}), ("cán bộ, công chức xã", {"xã"}),
+    ("cán bộ, công chức cấp tỉnh, cấp huyện ở địa phương", {"tỉnh", "huyện"}),
+    ("cán bộ làm công tác xã hội", set()),
 ])
 def test_tiers_named(text, tiers):
     assert tiers_named(text) == tiers

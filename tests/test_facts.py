@@ -595,3 +595,18 @@ def test_one_registry_of_kinds():
     only = extract_facts(doc, LABEL_SYN, kinds=["target", "contact"])
     assert {f.kind for f in only} == {"target", "contact"}
     assert only == [f for f in extract_facts(doc, LABEL_SYN) if f.kind in ("target", "contact")]
+
+
+def test_targets_sharing_a_level_across_clauses_and_years_mid_line():
+    source = ("II. MỤC TIÊU\n"
+              "Đến hết năm 2025: 50% cán bộ, công chức ở Trung ương (tập trung vào lãnh đạo dưới 40 tuổi); 25% cán bộ, "
+              "công chức cấp tỉnh, cấp huyện ở địa phương đạt trình độ ngoại ngữ bậc 4 trở lên; 20% cán bộ, công chức "
+              "xã đạt trình độ ngoại ngữ bậc 3 trở lên. Đến năm 2030, phấn đấu 35% cán bộ, công chức cấp tỉnh, cấp huyện "
+              "đạt trình độ ngoại ngữ bậc 4 trở lên.\n")
+    doc, facts, spans = build(source, "Kế hoạch 9/KH-UBND")
+    check_quotes(doc, facts, spans)
+    got = [(f.data["year"], f.data["percent"], f.data["group_key"], f.data["level"]) for f in of(facts, "target")]
+    assert got == [(2025, 50, "can bo cong chuc cap trung uong", 4),  # the level stated after the next clause
+                   (2025, 25, "can bo cong chuc cap tinh cap huyen", 4),
+                   (2025, 20, "can bo cong chuc cap xa", 3),
+                   (2030, 35, "can bo cong chuc cap tinh cap huyen", 4)]  # a year in the middle of the line

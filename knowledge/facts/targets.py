@@ -15,7 +15,8 @@ from typing import Any
 
 from ..model import Fact, Section
 from ..text import collapse_whitespace
-from .common import Context, clause_spans, clean_end, mask_parens, match_key, norm, split_parens, strip_marker
+from .common import (Context, clause_spans, clean_end, mask_parens, match_key, norm, sentence_spans, split_parens,
+                     strip_marker)
 from .registry import fact_kind
 
 # Subjects whose level a target measures.
@@ -52,9 +53,11 @@ def _group_key(group: str) -> str:
             parts.append(word)
     if re.search(r"\blanh dao\b|\bquan ly\b", key):
         parts.append("lanh dao quan ly")
-    level = re.search(r"\bcap (xa|huyen|tinh|trung uong|phong|so|vu|bo)\b", key)
-    if level:
-        parts.append(f"cap {level.group(1)}")
+    # every tier it names: "cấp tỉnh, cấp huyện", "cán bộ, công chức xã", "ở Trung ương"
+    named = re.findall(r"\bcap (xa(?! hoi)|huyen|tinh|trung uong|phong|so|vu|bo)\b"
+                       r"|\b(?:can bo|cong chuc|vien chuc) (xa)(?! hoi)\b|\bo (trung uong)\b", key)
+    for level in dict.fromkeys(next(n for n in found if n) for found in named):
+        parts.append(f"cap {level}")
     return " ".join(parts) or key
 
 
@@ -144,17 +147,36 @@ def extract_targets(ctx: Context) -> list[Fact]:
             announced = (section, int(years[-1])) if years and text.endswith(":") else None
             continue
         year = int(years[-1]) if years else (announced[1] if announced and announced[0] is section else None)
-        for s, e in clause_spans(source, line.start, line.end):
-            clause = norm(source[s:e])
-            pct = _PERCENT_RE.search(clause)
-            if not pct:
-                continue
-            own = _YEAR_RE.findall(clause[:pct.start()])  # "…; đến năm 2030: 40% …" starts a new year
-            year = int(own[-1]) if own else year
-            if year is None:
-                continue
-            for data in _targets_of_clause(clause, year):
-                fact = ctx.fact("target", line, section, strip_marker(source, s, e), e, data)
-                if fact:
-                    facts.append(fact)
+        for sentence_start, sentence_end in sentence_spans(source, line.start, line.end):
+            found: list[tuple[int, int, list[dict[str, Any]], bool]] = []  # clause span, targets, states a level
+            for s, e in clause_spans(source, sentence_start, sentence_end):
+                clause = norm(source[s:e])
+                pct = _PERCENT_RE.search(clause)
+                if not pct:
+                    continue
+                own = _YEAR_RE.findall(clause[:pct.start()])  # "…; đến năm 2030: 40% …" starts a new year
+                year = int(own[-1]) if own else year
+                if year is None:
+                    continue
+                found.append((s, e, _targets_of_clause(clause, year), bool(_ACHIEVE_RE.search(mask_parens(clause)))))
+            _share_levels(found)
+            for s, e, targets, _ in found:
+                for data in targets:
+                    fact = ctx.fact("target", line, section, strip_marker(source, s, e), e, data)
+                    if fact:
+                        facts.append(fact)
     return facts
+
+
+def _share_levels(clauses: list[tuple[int, int, list[dict[str, Any]], bool]]) -> None:
+    """"50% cán bộ, công chức ở Trung ương (…); 25% cán bộ, công chức cấp tỉnh (…) đạt trình độ ngoại ngữ bậc 4": a
+    ';'-clause that states no level takes the one the next clause of its sentence states."""
+    following: dict[str, Any] | None = None
+    for _, _, targets, states_level in reversed(clauses):
+        if states_level and targets:
+            following = targets[0]
+        elif following is not None:
+            for data in targets:
+                if data["level"] is None and not data["level_text"]:
+                    data.update(level=following["level"], level_text=following["level_text"],
+                                subject=following["subject"])
