@@ -15,6 +15,7 @@ from typing import Annotated, Optional
 import typer
 
 from .embed import EmbeddingModelError
+from .facts import KINDS as FACT_REGISTRY
 from .index import IndexLoadError
 from .ingest import IngestError
 
@@ -25,10 +26,8 @@ app = typer.Typer(
 
 IndexOption = Annotated[Optional[Path], typer.Option("--index", help="Thư mục chỉ mục (mặc định CCVC_INDEX_DIR).")]
 JsonOption = Annotated[bool, typer.Option("--json", help="In kết quả dạng JSON.")]
-# --kind option value → Fact.kind
-KIND_OF_OPTION = {"contacts": "contact", "targets": "target", "eligibility": "eligibility", "duties": "duty",
-                  "roadmap": "roadmap", "funding": "funding", "steps": "step", "links": "link",
-                  "document": "document"}
+# --kind option value → Fact.kind, for every kind the facts package registers
+KIND_OF_OPTION = {kind.option: kind.name for kind in FACT_REGISTRY.values()}
 FACT_KINDS = tuple(KIND_OF_OPTION)
 
 
@@ -184,8 +183,16 @@ def facts(
         typer.echo(_dump({"facts": [f.to_dict() for f in selected]}))
         return
     for fact in selected:
-        summary = ", ".join(f"{k}={v}" for k, v in fact.data.items() if v not in ("", [], None))
+        summary = ", ".join(f"{k}={_shown(v)}" for k, v in fact.data.items() if v not in ("", [], None, {})
+                            and not isinstance(v, dict))
         typer.echo(f"[{fact.kind}] {summary}\n   📄 {fact.section}")
+
+
+def _shown(value):
+    """A fact's value for the plain listing: a list of records (a document's legal bases) by what each names."""
+    if isinstance(value, list) and value and all(isinstance(item, dict) for item in value):
+        return "[" + "; ".join(str(item.get("document") or item.get("text") or item) for item in value) + "]"
+    return value
 
 
 def _person(description: Optional[str], role: Optional[str], tier: Optional[str], leader: Optional[bool],

@@ -136,7 +136,7 @@ class KnowledgeIndex:
 # ---------------------------------------------------------------- building
 
 
-ANALYSER_MODULES = ("text.py", "structure.py", "docinfo.py", "facts.py", "index.py")
+ANALYSER_MODULES = ("text.py", "structure.py", "docinfo.py", "preamble.py", "facts", "index.py")  # a folder: its *.py files
 
 
 def analyser_checksum() -> str:
@@ -145,7 +145,9 @@ def analyser_checksum() -> str:
     digest = hashlib.sha256()
     package = Path(__file__).resolve().parent
     for name in ANALYSER_MODULES:
-        digest.update((package / name).read_bytes())
+        path = package / name
+        for file in sorted(path.glob("*.py")) if path.is_dir() else [path]:
+            digest.update(file.read_bytes())
     return digest.hexdigest()
 
 
