@@ -6,6 +6,7 @@ import os
 from functools import lru_cache
 from pathlib import Path
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -48,6 +49,9 @@ class KnowledgeSettings(BaseSettings):
     onnx_dir: Path = REPO_ROOT / "var" / "onnx"
     # CPU threads for torch, ONNX Runtime and FAISS.
     threads: int = 2
+    # Index versions kept on disk, the live one included: the earlier ones are what a rollback can return to
+    # (each costs the index's size on disk; the documents' text and vectors are copied, not shared).
+    keep_versions: int = Field(5, ge=2)
 
     @property
     def doc_paths(self) -> list[Path]:
