@@ -32,7 +32,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.formparsers import MultiPartException
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
-from . import admin, feedback, hr, session, widget
+from . import admin, feedback, hr, library_admin, session, widget
 from .json_api import BodyTooLarge, media_type, problem, read_body, read_json
 from .limits import RateLimiter
 from .rasa import RasaClient, RasaUnavailable, typed_question
@@ -194,6 +194,7 @@ def create_app(settings: PortalSettings | None = None, speech: SpeechState | Non
     app.state.rate_limited, app.state.sender, app.state.settings = rate_limited, sender, settings
     app.include_router(feedback.router)
     app.include_router(admin.router)
+    app.include_router(library_admin.router)
     app.include_router(hr.router)
 
     @app.get("/", include_in_schema=False)
