@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import hmac
 import logging
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -41,7 +41,9 @@ NEED_TOKEN = "Cần mã quản trị hợp lệ (Authorization: Bearer … hoặ
 BAD_SINCE = "Tham số since phải là ngày dạng YYYY-MM-DD."
 STORE_FAILED = "Không đọc được kho hội thoại. Vui lòng thử lại sau hoặc báo quản trị hệ thống."
 NO_STORE = {"Cache-Control": "no-store"}
-ADMIN_HEADERS = {**NO_STORE, "X-Robots-Tag": "noindex, nofollow"}
+# same-origin, not the portal's no-referrer: with no-referrer, browsers send "Origin: null" on a page's own form
+# POSTs, and the origin check below could not tell them from another site's.
+ADMIN_HEADERS = {**NO_STORE, "X-Robots-Tag": "noindex, nofollow", "Referrer-Policy": "same-origin"}
 WRONG_TOKEN = "Mã quản trị không đúng."
 OTHER_ORIGIN = "Yêu cầu đến từ trang khác: bị từ chối (hãy thao tác trên chính trang quản trị)."
 BAD_FORM = "Biểu mẫu đã hết hạn hoặc không hợp lệ. Hãy tải lại trang rồi thử lại."
@@ -52,6 +54,26 @@ MAX_LOGIN_BODY = 4096
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 templates = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]),
                         trim_blocks=True, lstrip_blocks=True)
+
+
+def _when(text: str) -> str:
+    """'2026-12-07T15:33:02+0700' → '07/12/2026 15:33' (as written, in the server's time zone); '' stays ''."""
+    try:
+        moment = datetime.strptime(text, "%Y-%m-%dT%H:%M:%S%z")
+    except (TypeError, ValueError):
+        return text or ""
+    return f"{moment:%d/%m/%Y %H:%M}"
+
+
+def _day(text: str) -> str:
+    """'2020-08-14' → '14/08/2020', how Vietnamese documents write dates."""
+    try:
+        return f"{date.fromisoformat(text):%d/%m/%Y}"
+    except (TypeError, ValueError):
+        return text or ""
+
+
+templates.filters.update(when=_when, day=_day)
 
 
 def admin_page(name: str, status: int = 200, **context) -> HTMLResponse:
@@ -80,8 +102,8 @@ def admin_identity(request: Request) -> str | None:
 
 
 def same_origin(request: Request) -> bool:
-    """A browser's POST comes from a page of this portal (Origin, else Referer, names this host), or from a program
-    that sends neither."""
+    """A browser's POST comes from a page of this portal (Origin, else Referer, names this host; "null" does not), or
+    from a program that sends neither."""
     source = request.headers.get("origin") or request.headers.get("referer")
     return not source or urlsplit(source).netloc == request.headers.get("host")
 

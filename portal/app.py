@@ -160,7 +160,8 @@ def create_app(settings: PortalSettings | None = None, speech: SpeechState | Non
         except Exception:  # noqa: BLE001 - the log gets the trace, the user a clear message
             log.exception("unhandled error on %s %s", request.method, request.url.path)
             response = problem(500, "server_error", SERVER_ERROR)
-        response.headers.update(SECURITY_HEADERS)
+        for name, value in SECURITY_HEADERS.items():  # a route may set its own (the admin pages: Referrer-Policy)
+            response.headers.setdefault(name, value)
         origin = request.headers.get("origin")
         cross_site = bool(origin) and urlsplit(origin).netloc != request.headers.get("host")
         if fresh and not cross_site:  # a host portal's page (the widget) gets no session: browsers refuse it anyway

@@ -313,3 +313,19 @@ def test_two_action_servers_on_one_index_folder_both_switch(index_copy, settings
     for number in range(2):
         log = (tmp_path / f"actions-{number}.log").read_text()
         assert log.count("index switched from") == 2, log[-3000:]
+
+
+def test_admin_pages_keep_the_portals_security_headers(client) -> None:
+    from portal.app import SECURITY_HEADERS
+
+    csrf = login(client)
+    responses = [client.get("/admin/dang-nhap"), client.get("/admin/tai-lieu"),
+                 client.post("/admin/tai-lieu/tai-len", data={"csrf": csrf}, files={"tep": ("a.docx", exe_bytes())}),
+                 client.get("/admin/api/documents", headers=bearer(LAN))]
+    for response in responses:
+        for name, value in SECURITY_HEADERS.items():
+            # Referrer-Policy: same-origin, so that the pages' own form POSTs carry their Origin.
+            expected = "same-origin" if name == "Referrer-Policy" else value
+            assert response.headers.get(name) == expected, (response.url, name)
+        assert response.headers["cache-control"] == "no-store"
+    assert "style=" not in responses[1].text and "<script" not in responses[1].text  # the strict CSP holds
