@@ -63,6 +63,8 @@ log = logging.getLogger(__name__)
 router = APIRouter()
 
 ROOT = Path(__file__).resolve().parent.parent
+# Rasa's lookup tables as the checkout has them (what the next `make train` trains on, regenerated from the index).
+LOOKUPS = ROOT / "nlu" / "lookups.yml"
 HOME = "/admin/tai-lieu"
 MULTIPART_OVERHEAD = 64 * 1024
 MAX_FORM_BODY = 16 * 1024
@@ -249,8 +251,20 @@ def _overview(request: Request) -> dict[str, Any]:
         rows, version, error = [], "", NO_INDEX
     jobs = sorted(_jobs(request).values(), key=lambda j: j.started, reverse=True)
     return {"rows": rows, "version": version, "error": error, "versions": library.versions(),
+            "not_in_lookups": _not_in_lookups(rows),
             "audit": library.audit(50), "previews": library.previews(), "running": [j for j in jobs if not j.done],
             "settings": library.settings, "action_labels": ACTION_LABELS}
+
+
+def _not_in_lookups(rows: list) -> list[str]:
+    """Numbers of live documents that Rasa's lookup tables do not list yet. Measured (bench/lookups_stale.py): the
+    answers do not depend on them (no action reads the entities), so this is said, not fixed at once; the next
+    `make train` regenerates the tables from the index."""
+    try:
+        tables = LOOKUPS.read_text(encoding="utf-8")
+    except OSError:
+        return []
+    return [row.number for row in rows if row.number and row.number not in tables]
 
 
 def _list_page(request: Request, status: int = 200, **extra: Any) -> Response:

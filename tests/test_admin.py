@@ -173,6 +173,8 @@ def test_the_api_for_scripts(client, private_index) -> None:
     assert documents["version"] == version
     row = next(d for d in documents["documents"] if d["label"] == LABEL)
     assert row["added_by"] == "lan" and row["origin"] == "library"
+    page = client.get("/admin/tai-lieu", headers=headers).text
+    assert re.search(r'class="hr-card notice lookups-note">[^<]*' + re.escape(NUMBER), page)  # said, not silent
 
     second = client.post("/admin/api/previews", files={"tep": ("sua-doi.docx", plan_docx(55))},
                          headers=bearer(MINH)).json()["preview"]
