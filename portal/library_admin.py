@@ -105,7 +105,7 @@ def _command_environment() -> dict[str, str]:
 
 async def run_library_command(arguments: list[str], by: str, index_dir: Path, timeout: float) -> dict[str, Any]:
     """`python -m knowledge <arguments> --by BY --index DIR --json`; its JSON result, or CommandFailed."""
-    command = [sys.executable, "-m", "knowledge", arguments[0], "--index", str(index_dir), "--by", by, "--json",
+    command = [sys.executable, "-m", "knowledge", arguments[0], "--index", str(index_dir.resolve()), "--by", by, "--json",
                *arguments[1:]]
     process = await asyncio.create_subprocess_exec(*command, cwd=ROOT, env=_command_environment(),
                                                    stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
