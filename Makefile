@@ -151,6 +151,17 @@ bench-latency: setup
 bench-rest: train
 	$(PY) bench/rest_load.py
 
+# The document library (bench/library_publish.py): preview time of a 10- and a 50-page .docx, and publish → first
+# cited answer of the running assistant for a 10-page one (LIBRARY_ARGS="--runs 5 --pages 20" to change).
+.PHONY: bench-library bench-lookups
+bench-library: train
+	$(PY) bench/library_publish.py $(LIBRARY_ARGS)
+
+# Whether Rasa's lookup tables must be regenerated for questions about a newly published document (old model vs a
+# model retrained with fresh lookups and loaded with PUT /model while a client asks).
+bench-lookups: train
+	$(PY) bench/lookups_stale.py
+
 bench-speech: speech-words
 	$(PY) bench/speech.py
 
