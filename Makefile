@@ -126,8 +126,14 @@ shell: train
 	$(RASA_VENV)/bin/python -m nlu.rasa_cli shell --model models --endpoints endpoints.yml
 
 test: train
-	$(VENV)/bin/ruff check knowledge actions nlu speech portal bot bench tests deploy
+	$(VENV)/bin/ruff check knowledge actions nlu speech portal bot bench tests deploy docs
 	$(PY) -m pytest -q
+
+# docs/portal.png, the README's picture: the real portal answering a question with its citation, in Debian's Chromium
+# (docs/screenshot.py starts the action server, Rasa and the portal on free loopback ports).
+.PHONY: screenshot
+screenshot: train
+	$(PY) docs/screenshot.py --out docs/portal.png
 
 # One run, one table (bench/report.py); BENCH_ARGS=--quick for a short smoke run. The bench-* targets give detail.
 bench: train speech-words
