@@ -33,7 +33,7 @@ from starlette.formparsers import MultiPartException
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
 from . import admin, feedback, hr, library_admin, session, widget
-from .json_api import BodyTooLarge, media_type, problem, read_body, read_json
+from .json_api import BodyTooLarge, media_type, multipart_form, problem, read_body, read_json
 from .limits import RateLimiter
 from .rasa import BUSY, RasaClient, RasaUnavailable, typed_question
 from .settings import PortalSettings
@@ -299,23 +299,11 @@ def create_app(settings: PortalSettings | None = None, speech: SpeechState | Non
 
 async def uploaded_file(request: Request, body: bytes, limit: int) -> bytes | None:
     """The first file of a multipart body already read (size-checked) by the caller."""
-    sent = False
-
-    async def replay() -> dict[str, Any]:
-        nonlocal sent
-        if sent:
-            return {"type": "http.disconnect"}
-        sent = True
-        return {"type": "http.request", "body": body, "more_body": False}
-
-    form = await Request(request.scope, replay).form(max_files=1, max_fields=10)
-    try:
+    async with multipart_form(request, body, max_fields=10) as form:
         for value in form.values():
             if isinstance(value, UploadFile):
                 return await value.read(limit + 1)
         return None
-    finally:
-        await form.close()
 
 
 async def send_error(websocket: WebSocket, code: str, message: str, close_code: int = 1000) -> None:

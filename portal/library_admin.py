@@ -57,7 +57,7 @@ from knowledge.upload import KIND_NAMES, UploadRefused
 
 from .admin import (ADMIN_HEADERS, presented_token, refusal, admin_page, csrf_token, form_refusal, same_origin)
 from .hr import live_facts
-from .json_api import BodyTooLarge, media_type, problem, read_body, read_json
+from .json_api import BodyTooLarge, media_type, multipart_form, problem, read_body, read_json
 
 log = logging.getLogger(__name__)
 router = APIRouter()
@@ -200,23 +200,26 @@ async def _form(request: Request) -> dict[str, list[str]] | Response:
         return problem(400, "bad_form", "Biểu mẫu không hợp lệ.")
 
 
+async def _checked_form(request: Request) -> dict[str, list[str]] | Response:
+    """The fields of a form posted from an admin page, or the page that refuses it (not logged in, not a form, a
+    forged or stale CSRF token, another origin)."""
+    if refused := refusal(request, login_page=True):
+        return refused
+    fields = await _form(request)
+    if isinstance(fields, Response):
+        return fields
+    if reason := form_refusal(request, fields):
+        return await run_in_threadpool(_list_page, request, 403, upload_error=reason)
+    return fields
+
+
 def _field(fields: dict[str, list[str]], name: str) -> str:
     return (fields.get(name) or [""])[0].strip()
 
 
 async def _uploaded(request: Request, body: bytes) -> tuple[dict[str, str], tuple[str, bytes] | None]:
     """The text fields and the first file (name, bytes) of a multipart body already read (size-checked)."""
-    sent = False
-
-    async def replay() -> dict[str, Any]:
-        nonlocal sent
-        if sent:
-            return {"type": "http.disconnect"}
-        sent = True
-        return {"type": "http.request", "body": body, "more_body": False}
-
-    form = await Request(request.scope, replay).form(max_files=1, max_fields=5)
-    try:
+    async with multipart_form(request, body, max_fields=5) as form:
         fields, upload = {}, None
         for key, value in form.multi_items():
             if isinstance(value, UploadFile):
@@ -225,8 +228,6 @@ async def _uploaded(request: Request, body: bytes) -> tuple[dict[str, str], tupl
             else:
                 fields[key] = value
         return fields, upload
-    finally:
-        await form.close()
 
 
 async def _stage(request: Request, data: bytes, name: str) -> Staged:
@@ -339,13 +340,9 @@ async def preview_page(request: Request, staged_id: str) -> Response:
 
 @router.post(HOME + "/xem-truoc/{staged_id}", include_in_schema=False)
 async def preview_action(request: Request, staged_id: str) -> Response:
-    if refused := refusal(request, login_page=True):
-        return refused
-    fields = await _form(request)
+    fields = await _checked_form(request)
     if isinstance(fields, Response):
         return fields
-    if reason := form_refusal(request, fields):
-        return await run_in_threadpool(_list_page, request, 403, upload_error=reason)
     library = _library(request)
     try:
         staged = await run_in_threadpool(library.staged, staged_id)
@@ -377,13 +374,9 @@ async def remove_page(request: Request) -> Response:
 
 @router.post(HOME + "/go", include_in_schema=False)
 async def remove_action(request: Request) -> Response:
-    if refused := refusal(request, login_page=True):
-        return refused
-    fields = await _form(request)
+    fields = await _checked_form(request)
     if isinstance(fields, Response):
         return fields
-    if reason := form_refusal(request, fields):
-        return await run_in_threadpool(_list_page, request, 403, upload_error=reason)
     doc_id = _field(fields, "tai-lieu")
     label = _field(fields, "ten") or doc_id
     job = _start(request, "remove", label, ["remove", "--", doc_id])
@@ -392,13 +385,9 @@ async def remove_action(request: Request) -> Response:
 
 @router.post(HOME + "/phien-ban", include_in_schema=False)
 async def rollback_action(request: Request) -> Response:
-    if refused := refusal(request, login_page=True):
-        return refused
-    fields = await _form(request)
+    fields = await _checked_form(request)
     if isinstance(fields, Response):
         return fields
-    if reason := form_refusal(request, fields):
-        return await run_in_threadpool(_list_page, request, 403, upload_error=reason)
     version = _field(fields, "phien-ban")
     job = _start(request, "rollback", version, ["rollback", "--", version])
     return RedirectResponse(f"{HOME}/viec/{job.id}", status_code=303, headers=ADMIN_HEADERS)

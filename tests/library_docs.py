@@ -7,6 +7,8 @@ from __future__ import annotations
 import io
 import zipfile
 
+from bench.library_publish import docx_bytes
+
 QUESTION = "Đến năm 2026 bao nhiêu phần trăm viên chức trạm y tế phải có chứng chỉ tiếng dân tộc thiểu số?"
 LABEL = "Kế hoạch 27/KH-UBND"
 NUMBER = "27/KH-UBND"
@@ -41,17 +43,6 @@ def plan_lines(percent: int) -> list[str]:
         "PHÓ CHỦ TỊCH",
         "Lê Văn Hùng",
     ]
-
-
-def docx_bytes(lines: list[str]) -> bytes:
-    import docx
-
-    document = docx.Document()
-    for line in lines:
-        document.add_paragraph(line)
-    buffer = io.BytesIO()
-    document.save(buffer)
-    return buffer.getvalue()
 
 
 def plan_docx(percent: int = 40) -> bytes:

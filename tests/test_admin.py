@@ -21,7 +21,7 @@ import pytest
 import yaml
 from fastapi.testclient import TestClient
 
-from actions.launch import free_port, wait_until_up
+from actions.launch import free_port, stop, wait_until_up
 from conftest import DOC_642, ROOT
 from knowledge.library import Library
 from library_docs import LABEL, NUMBER, QUESTION, exe_bytes, pdf_pages, plan_docx, zip_bomb
@@ -257,20 +257,12 @@ def action_servers(count: int, index_dir: Path, logs: Path) -> Iterator[list[str
                                        stderr=subprocess.STDOUT,
                                        env={**os.environ, "ACTION_SERVER_PORT": str(port),
                                             "CCVC_INDEX_DIR": str(index_dir)})
-            stack.callback(_stop, process)
+            stack.callback(stop, process)
             urls.append((f"http://127.0.0.1:{port}", process))
         for url, process in urls:
             wait_until_up(f"{url}/health", process, 600)
         yield [url for url, _ in urls]
 
-
-def _stop(process: subprocess.Popen) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
 
 
 def test_two_action_servers_on_one_index_folder_both_switch(index_copy, settings, tmp_path) -> None:
