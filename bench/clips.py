@@ -79,6 +79,21 @@ def word_error_rate(reference: str, hypothesis: str) -> float:
     return jiwer.wer(reference, hypothesis)
 
 
+def stretch_error_rate(reference: str, hypothesis: str) -> float:
+    """The word error rate of `hypothesis` against the stretch of `reference` it matches best. For a recording of a
+    long reading that may have started late: a browser's fake microphone plays its file from the moment the device
+    opens, which a busy machine can put seconds before the page takes audio, so which words fall in a 10-second
+    window is not fixed; that they are the reading's words, in order, is."""
+    said, heard = wer_form(reference).split(), wer_form(hypothesis).split()
+    if not heard:
+        return 0.0 if not said else 1.0
+    spread = max(3, len(heard) // 5)
+    return min(jiwer.wer(" ".join(said[start:start + length]), " ".join(heard))
+               for start in range(max(1, len(said) - len(heard) + spread))
+               for length in range(max(1, len(heard) - spread), len(heard) + spread + 1)
+               if said[start:start + length])
+
+
 def joined(clips: list[Clip], seconds: float, pause: float = 0.3) -> np.ndarray:
     """Clips one after another with short pauses, repeated until at least `seconds` long."""
     gap = np.zeros(int(pause * SAMPLE_RATE), dtype=np.int16)
@@ -89,6 +104,17 @@ def joined(clips: list[Clip], seconds: float, pause: float = 0.3) -> np.ndarray:
         total += samples.size + gap.size
         index += 1
     return np.concatenate(pieces)
+
+
+def joined_reference(clips: list[Clip], seconds: float, pause: float = 0.3) -> str:
+    """What is said in `joined(clips, seconds, pause)`."""
+    said, total, index = [], 0.0, 0
+    while total < seconds:
+        clip = clips[index % len(clips)]
+        said.append(clip.reference)
+        total += clip.samples().size / SAMPLE_RATE + pause
+        index += 1
+    return " ".join(said)
 
 
 def wav_bytes(samples: np.ndarray, rate: int = SAMPLE_RATE) -> bytes:

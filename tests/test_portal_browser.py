@@ -20,7 +20,8 @@ from typing import Callable, Iterator
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from bench.clips import clips_missing_reason, joined, load_clips, wav_bytes, word_error_rate
+from bench.clips import (clips_missing_reason, joined, joined_reference, load_clips, stretch_error_rate, wav_bytes,
+                         word_error_rate)
 
 from test_portal import (QUESTION, Clips, RunningPortal, load_speech, portal_settings,
                          wav_seconds)
@@ -297,7 +298,9 @@ def test_a_real_voice_stopped_early_shows_its_words(launch, vi_portal, tmp_path)
 
 @needs_clips
 def test_a_real_voice_past_ten_seconds_stops_by_itself(launch, vi_portal, tmp_path):
-    """vi-01, vi-02, vi-03 … joined into 14 s: the page stops at 10 s and shows the first three sentences."""
+    """vi-01, vi-02, vi-03 … joined into 14 s: the page stops at 10 s and shows what was said in those 10 s (Chromium's
+    fake microphone starts its file when the device opens, a moment before the page listens: which 10 s varies, the
+    words in them do not)."""
     clips = load_clips()
     long = tmp_path / "joined-14s.wav"
     long.write_bytes(wav_bytes(joined(clips, 14.0)))
@@ -307,8 +310,9 @@ def test_a_real_voice_past_ten_seconds_stops_by_itself(launch, vi_portal, tmp_pa
     result = voice_result(page)
     assert result["stoppedBy"] == "limit" and result["peak"] > NOT_SILENT and result["partialSeen"], result
     assert result["duration"] == pytest.approx(10.0, abs=0.05), result
-    said = " ".join(clip.reference for clip in clips[:3])
-    assert word_error_rate(said, result["transcript"]) <= MEAN_WER, result
+    heard = result["transcript"].split()
+    assert len(heard) >= 15, result  # ≈ 25 words are said in 10 s
+    assert stretch_error_rate(joined_reference(clips, 14.0), result["transcript"]) <= MEAN_WER, result
     expect(page.locator(".exchange").first.locator(".badge")).to_have_text("cắt ở 10 giây")
     expect(page.locator(".exchange").first).to_have_attribute("data-state", "answered", timeout=60_000)
     screenshot(page, tmp_path, "portal-real-voice-capped")

@@ -347,14 +347,25 @@ function onAudio(pcm, peak) {
   sendPcm(pcm);
 }
 
-async function startAudio(context, stream) {
+// Loaded before the microphone opens: whatever the microphone gives before the page can take it is lost.
+async function loadWorklet(context) {
+  if (!context.audioWorklet || typeof AudioWorkletNode !== "function") return false;
+  try {
+    await context.audioWorklet.addModule("/static/pcm-worklet.js");
+    return true;
+  } catch (error) {
+    console.warn("AudioWorklet unavailable, using ScriptProcessor", error);
+    return false;
+  }
+}
+
+async function startAudio(context, stream, worklet) {
   const source = context.createMediaStreamSource(stream);
   const mute = context.createGain(); // keeps the graph pulling audio without playing it back
   mute.gain.value = 0;
   mute.connect(context.destination);
-  if (context.audioWorklet && typeof AudioWorkletNode === "function") {
+  if (worklet) {
     try {
-      await context.audioWorklet.addModule("/static/pcm-worklet.js");
       const node = new AudioWorkletNode(context, "pcm-capture", {
         numberOfInputs: 1, numberOfOutputs: 1, channelCount: 1, channelCountMode: "explicit",
         processorOptions: { targetRate: TARGET_RATE, chunkSamples: CHUNK_SAMPLES },
@@ -449,6 +460,7 @@ async function startListening() {
   // Created inside the click so the browser lets it run (autoplay rules).
   const context = new AudioContext();
   voice.context = context;
+  const worklet = await loadWorklet(context);
   let stream;
   try {
     stream = await navigator.mediaDevices.getUserMedia({
@@ -465,7 +477,7 @@ async function startListening() {
   voice.socket = openSocket();
   try {
     await context.resume();
-    voice.audio = await startAudio(context, stream);
+    voice.audio = await startAudio(context, stream, worklet);
   } catch (error) {
     console.error(error);
     finishVoice({ error: MESSAGES.micBusy });

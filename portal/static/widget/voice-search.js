@@ -436,6 +436,9 @@
     if (!speech.available) return fail(s, speech.message || TEXT.speechOff, { retry: false });
     s.maxSeconds = Number(speech.max_seconds) || 10;
     s.maxSamples = Math.round(s.maxSeconds * TARGET_RATE);
+    // Loaded before the microphone opens: whatever the microphone gives before the page can take it is lost.
+    s.worklet = await loadWorklet(s.context);
+    if (session !== s) return end(s);
     try {
       s.stream = await navigator.mediaDevices.getUserMedia({
         audio: { channelCount: 1, echoCancellation: false, noiseSuppression: false, autoGainControl: false },
@@ -463,16 +466,26 @@
     show({ state: "listening", prompt: TEXT.speakNow, hint: TEXT.stopHint(s.maxSeconds) });
   }
 
+  async function loadWorklet(context) {
+    if (!context.audioWorklet || typeof AudioWorkletNode !== "function") return false;
+    try {
+      // Fetched in CORS mode (the portal answers allowed origins); it imports ./resampler.js beside it.
+      await context.audioWorklet.addModule(`${ENDPOINT}/widget/pcm-worklet.js`);
+      return true;
+    } catch (error) {
+      console.warn("ccvc voice search: AudioWorklet unavailable, using ScriptProcessor", error);
+      return false;
+    }
+  }
+
   async function startAudio(s) {
     const { context } = s;
     const source = context.createMediaStreamSource(s.stream);
     const mute = context.createGain(); // keeps the graph pulling audio without playing it back
     mute.gain.value = 0;
     mute.connect(context.destination);
-    if (context.audioWorklet && typeof AudioWorkletNode === "function") {
+    if (s.worklet) {
       try {
-        // Fetched in CORS mode (the portal answers allowed origins); it imports ./resampler.js beside it.
-        await context.audioWorklet.addModule(`${ENDPOINT}/widget/pcm-worklet.js`);
         const node = new AudioWorkletNode(context, "pcm-capture", {
           numberOfInputs: 1, numberOfOutputs: 1, channelCount: 1, channelCountMode: "explicit",
           processorOptions: { targetRate: TARGET_RATE, chunkSamples: CHUNK_SAMPLES },
