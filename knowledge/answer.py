@@ -316,7 +316,34 @@ def _pairs(text: str) -> set[tuple[str, str]]:
     return set(zip(words, words[1:]))
 
 
+# Verdicts that rest on an item naming the person's group; "not covered" and "possible" are left to the words of the
+# text (a description in the asker's own words may miss a group the text names otherwise).
+DEFINITE_CHECKS = ("applies", "excluded", "excluded_if")
+CHECK_LEADS = {"applies": "Có", "possible": "Có thể", "excluded": "Không", "excluded_if": "Có thể không",
+               "not_covered": "Không"}
+
+
 def _check(index: KnowledgeIndex, asked: Asked, doc_id: str) -> Found | None:
+    """Does the document apply to the person the question describes? The HR rule check's verdict (knowledge.check,
+    as `python -m knowledge check` gives it) with its reason, else the eligibility item sharing most word pairs."""
+    from . import check  # check.py builds on this module's citations
+
+    try:
+        person = check.person_from_input(asked.text)
+    except (check.PersonInputError, TypeError, ValueError):
+        person = None
+    if person is not None and person.role:
+        verdict = next((d for d in check.check_person(index, person).documents if d.doc_id == doc_id), None)
+        if verdict is not None and verdict.status in DEFINITE_CHECKS:
+            facts = [f for f in _facts_of(index, "eligibility", [doc_id])
+                     if any(c.quote == f.quote for c in verdict.citations)]
+            text = f"{CHECK_LEADS[verdict.status]}. Theo {index.doc_label(doc_id)}: {verdict.reason}"
+            return _found(index, asked, doc_id, text, facts, "check",
+                          citations=verdict.citations or _fact_citations(index, facts))
+    return _check_by_pairs(index, asked, doc_id)
+
+
+def _check_by_pairs(index: KnowledgeIndex, asked: Asked, doc_id: str) -> Found | None:
     """Applies or excluded: the eligibility item sharing most word pairs with the person described."""
     facts = _facts_of(index, "eligibility", [doc_id])
     asked_pairs = _pairs(asked.plain)
@@ -439,6 +466,17 @@ def _named_step(q: str, steps: list[Fact]) -> Fact | None:
 # ---------------------------------------------------------------------------------------------------------- documents
 
 
+# A legal site's metadata table names the signer ("Người ký: Nguyễn Tiến Dĩnh") where the copy's signature block
+# holds only the title.
+_SITE_SIGNER_RE = re.compile(r"Người ký\s*:\s*\|?\s*([A-ZĐ][a-zà-ỹđ]+(?:\s+[A-ZĐ][a-zà-ỹđ]+){1,4})")
+
+
+def _site_signer(source: str) -> str:
+    match = _SITE_SIGNER_RE.search(source[:SITE_TABLE_CHARS])
+    return match.group(1) if match else ""
+
+
+SITE_TABLE_CHARS = 1500
 _ASKS_WHO_RE = re.compile(r"\b(ai|nguoi nao|ten gi|ho ten|thu tuong nao|bo truong nao|chu tich nao)\b")
 
 
@@ -458,11 +496,12 @@ def _document(index: KnowledgeIndex, asked: Asked, doc_id: str) -> Found | None:
     part = asked.part
     citations = [_fact_citation(index, about)]
     if part == "signer":
-        if not (info.signer or info.signer_title):
+        signer = info.signer or _site_signer(doc.source)
+        if not (signer or info.signer_title):
             return None
-        if not info.signer and _ASKS_WHO_RE.search(asked.plain):
-            return None  # "ai ký?" wants a name: a sentence of the text may give it (a site's "Người ký: …")
-        text = f"{label} do {' '.join(p for p in (info.signer_title, info.signer) if p)} ký."
+        text = f"{label} do {' '.join(p for p in (info.signer_title, signer) if p)} ký."
+        if not signer and _ASKS_WHO_RE.search(asked.plain):
+            text += " Văn bản không ghi họ tên người ký."
         signature = signature_span(doc.source, info.signer or info.signer_title)
         if signature:
             citations.insert(0, _citation(index, doc_id, f"{label}{PATH_SEPARATOR}Phần kết", *signature))
@@ -497,10 +536,17 @@ def _document(index: KnowledgeIndex, asked: Asked, doc_id: str) -> Found | None:
             return None
         text = f"{label} có hiệu lực {effective}."
     elif part == "legal_basis":
-        bases = [b.get("document") or b.get("text", "") for b in getattr(info, "legal_bases", []) or []]
-        bases = [b for b in bases if b] or list(info.references)
+        records = [b for b in getattr(info, "legal_bases", []) or [] if b.get("document") or b.get("text")]
+        if asked.terms and records:
+            # "căn cứ nghị định nào về đào tạo, bồi dưỡng": the bases whose own words answer
+            chosen = [b for b in records if coverage(index, asked.terms, words_of(
+                b.get("text") or b.get("document", ""), accented=asked.accented), asked.accented).share >= 0.5]
+            records = chosen
+        bases = [b.get("document") or b.get("text", "") for b in records]
+        if not bases and not asked.terms:
+            bases = list(info.references)
         if not bases:
-            return None
+            return None  # its "Căn cứ …" sentences may say it
         text = f"{label} căn cứ/thực hiện: " + "; ".join(bases) + "."
     elif part in ("recipient", "attached"):
         return None  # the sentences of its header or closing say it
@@ -516,17 +562,9 @@ def _document(index: KnowledgeIndex, asked: Asked, doc_id: str) -> Found | None:
         if info.signer or info.signer_title:
             text += f". Người ký: {' '.join(p for p in (info.signer_title, info.signer) if p)}"
         text += "."
-    found = _found(index, asked, doc_id, text, [about], "document", citations=citations)
-    found.cover = coverage(index, asked.terms, evidence_words(index, doc_id, about.section, about.quote, text,
-                                                              doc.source[:brief_header_chars(doc.source)],
-                                                              accented=asked.accented), asked.accented,
-                           asked.pairs)
-    return found
-
-
-def brief_header_chars(source: str) -> int:
-    """The header and preamble a document's metadata is read from (what a document question's key terms may be in)."""
-    return min(len(source), 3000)
+    # The evidence is what the answer says and the header it quotes: a term of the question only the preamble's
+    # other clauses hold ("căn cứ kết luận nào của Thành ủy") is asked of a sentence, not of the metadata.
+    return _found(index, asked, doc_id, text, [about], "document", citations=citations)
 
 
 # ------------------------------------------------------------------------------------------------------------ passages
@@ -585,6 +623,7 @@ def _passage(index: KnowledgeIndex, asked: Asked, prepared: PreparedQuery, hits:
     # An agency's duties asked by name: a sentence answers only where the agency does something.
     agency_keys = _agency_keys(index, asked) if asked.kind == "duty" else []
     strict_cues = any(p in STRICT_PARTS for p in asked.parts or [asked.part or ""])
+    kind_focus = KIND_FOCUS.get(asked.kind or "")
     # "Gửi tới những nơi nào?": only a sentence saying such a part answers, when the passages have one.
     cued = [row for row, (hit, units, i) in enumerate(rows) if any(cue.search(units[i].text) for cue in part_cues)]
     scored = []
@@ -592,7 +631,8 @@ def _passage(index: KnowledgeIndex, asked: Asked, prepared: PreparedQuery, hits:
         text = units[i].text
         if cued and strict_cues and row not in cued:
             continue
-        if asked.wants and not all(holds(w, text) for w in asked.wants if w in _SENTENCE_VALUES):
+        if asked.wants and not all(holds(w, text) for w in asked.wants if w in _SENTENCE_VALUES
+                                   or w.startswith("cited:")):
             continue
         needed = KIND_EVIDENCE.get(asked.kind or "")
         if needed and not needed.search(plain(f"{text} {hit.chunk.section_path[-1] if hit.chunk.section_path else ''}")):
@@ -603,6 +643,8 @@ def _passage(index: KnowledgeIndex, asked: Asked, prepared: PreparedQuery, hits:
                  + SENTENCE_PASSAGE * hit.score / top_score
                  + HEADING_BONUS * _names_heading(asked, hit.chunk.section_path[-1] if hit.chunk.section_path else ""))
         score += PART_BONUS * sum(bool(cue.search(text)) for cue in part_cues)
+        if kind_focus and kind_focus.search(plain(text)):
+            score += KIND_BONUS
         scored.append((score, row))
     out: list[Found] = []
     seen: set[str] = set()
@@ -773,12 +815,23 @@ def plain_after(sentence: str, plain_text: str, end: int) -> str:
     words_before = len(plain_text[:end].split())
     return " ".join(syllables(sentence)[words_before:])
 PART_BONUS = 0.3
+# Words that say a sentence is about the kind of fact asked ("Đối tượng áp dụng của đề án gồm: …").
+KIND_FOCUS = {
+    "eligibility": re.compile(r"\bdoi tuong\b|\bap dung (cho|doi voi|voi)\b"),
+    "exclusion": re.compile(r"\bkhong ap dung\b|\bngoai tru\b"),
+    "target": re.compile(r"\d\s*%"),
+    "funding": re.compile(r"\b(kinh phi|ngan sach)\b"),
+    "roadmap": re.compile(r"\b(lo trinh|giai doan|thoi gian thuc hien)\b"),
+    "duty": re.compile(r"\b(nhiem vu|trach nhiem)\b"),
+    "contact": re.compile(r"\blien he\b"),
+}
+KIND_BONUS = 0.15
 STRICT_PARTS = {"recipient", "proposer", "consulted", "effective", "attached"}  # only their own sentences answer
 HEADING_BONUS = 0.2  # the sentences of a section whose heading the question names
 
 
 # Values a sentence can be checked for (a contact's parts are checked on contact facts).
-_SENTENCE_VALUES = {"amount", "percent", "date", "phone", "email", "address", "frequency"}
+_SENTENCE_VALUES = {"amount", "percent", "date", "phone", "email", "address", "frequency", "person", "article"}
 
 
 # --------------------------------------------------------------------------------------------------------- confidence
@@ -914,8 +967,13 @@ def _acceptable(found: Found, asked: Asked) -> bool:
         return True  # a person is described in their own words: the rule check's word pairs are the evidence
     if not found.cover.enough:
         return False
-    wants = asked.wants & _SENTENCE_VALUES if found.kind != "contact" else set()
+    # A fact of the kind asked holds its own value; a name is checked on sentences only (a document's signer may be
+    # known by title alone, and the answer says so).
+    wants = asked.wants & FACT_VALUES if found.kind not in ("contact", "passage") else asked.wants & _SENTENCE_VALUES
     return all(holds(w, found.text) for w in wants)
+
+
+FACT_VALUES = {"amount", "percent", "date", "frequency", "article"}
 
 
 def _same_source(index: KnowledgeIndex, a: str, b: str) -> bool:
@@ -987,9 +1045,11 @@ def _refusal_lead(index: KnowledgeIndex, asked: Asked) -> str:
     return ""
 
 
-def answer(index: KnowledgeIndex, question: str, use_dense: bool = True, kind_hint: str | None = None) -> Answer:
+def answer(index: KnowledgeIndex, question: str, use_dense: bool = True, kind_hint: str | None = None,
+           context_docs: list[str] | None = None) -> Answer:
     """Answer a question from the indexed documents, or say honestly that they do not say. `kind_hint`: the kind
-    of fact a front end's intent classifier read (used only when the question has no cue word of its own)."""
+    of fact a front end's intent classifier read (used only when the question has no cue word of its own).
+    `context_docs`: the documents a conversation is about, used when the question names none itself."""
     question = question or ""
     prepared = prepare_query(index, question)
     if not prepared.text.strip():
@@ -997,6 +1057,8 @@ def answer(index: KnowledgeIndex, question: str, use_dense: bool = True, kind_hi
                       False, 0.0, [], "none")
     asked = analyse(index, prepared.text, prepared.dense_text, kind_hint)
     focus = asked.focus
+    if not focus.docs and not focus.unknown and context_docs:
+        focus.docs = [d for d in context_docs if d in index.documents]
     if not asked.terms and not asked.kind and not focus.docs:
         return not_covered([], 0.0)  # "?!", "🙂": nothing is asked
     if focus.unknown and not focus.docs:

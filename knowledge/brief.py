@@ -28,6 +28,9 @@ FILL_WORDS = 45  # other good sentences of the same passage join the best one up
 _ITEM_RE = re.compile(r"^(?:[a-zđ]\)|\(?[ivx]{1,4}\)|\d{1,2}(?:\.\d{1,2})*[.)]|[IVX]{1,5}\.|[-+•*–—])\s*")
 _SENTENCE_END_RE = re.compile(r"[.;:!?]['\"”)]*$")
 _SPLIT_RE = re.compile(r"(?<=[.;!?:])['\"”)]*\s+")
+# A preamble's clauses start lines of their own ("Căn cứ …", "Thực hiện …", "Xét đề nghị …"), even after a subject
+# line without a full stop.
+_CLAUSE_START_RE = re.compile(r"^(Căn cứ|Thực hiện|Xét|Theo đề nghị|Kính gửi|Nơi nhận|Sau khi)\b")
 # "Điều 1.", "Chương II.", "3.": a heading's number, which goes with what follows it.
 _MARKER_ONLY_RE = re.compile(r"^(?:(?:Điều|Chương|Mục|Phần|Khoản)\s+[\wIVX]+|[IVX]{1,5}|\d{1,2}(?:\.\d{1,2})*)[.:)]?$",
                              re.I)
@@ -52,7 +55,7 @@ def _units(text: str) -> list[str]:
     joined: list[str] = []
     for line in lines:
         if joined and not _ITEM_RE.match(line) and not _SENTENCE_END_RE.search(joined[-1]) \
-                and _is_heading(joined[-1]) == _is_heading(line):
+                and not _CLAUSE_START_RE.match(line) and _is_heading(joined[-1]) == _is_heading(line):
             joined[-1] += " " + line
         else:
             joined.append(line)
@@ -98,7 +101,9 @@ def complete(units: list[Sentence], i: int) -> bool:
     """A sentence announcing a list (ending in ':') answers only with its items after it."""
     if not units[i].text.rstrip().endswith(":"):
         return True
-    return i + 1 < len(units) and bool(_ITEM_RE.match(units[i + 1].text))
+    if i + 1 == len(units):
+        return True  # the passage ends there: its items open the next one
+    return bool(_ITEM_RE.match(units[i + 1].text))
 
 
 def sentence_vectors(index, chunk: Chunk, texts: list[str]) -> np.ndarray:

@@ -40,12 +40,23 @@ VALUE_PATTERNS = {
     "email": re.compile(r"@"),
     "frequency": re.compile(r"\b(hang|hang) (nam|quy|thang|tuan)\b|\bdinh ky\b|\bmoi (nam|quy|thang)\b|"
                            r"\d+ (thang|nam) (mot|1) lan|\b(giua ky|cuoi ky)\b"),
+    "article": re.compile(r"\bdieu \d+"),
     "address": re.compile(r"\b(dia chi|so \d+ (duong|pho)|\d+ [a-z]+ (duong|pho))\b"),
 }
 
 
+# A person's name: two to four capitalised syllables, not a heading in capitals ("Nguyễn Tiến Dĩnh").
+_NAME_RE = re.compile(r"(?<!\w)[A-ZĐ][a-zà-ỹđ]+(?:\s+[A-ZĐ][a-zà-ỹđ]+){1,3}(?!\w)")
+_NOT_NAMES = re.compile(r"^(Bộ|Sở|Thủ|Chính|Ủy|Quyết|Kế|Công|Nghị|Thông|Ban|Văn|Hội|Cục|Vụ|Đề|Chương|Điều|Luật|Nhà|"
+                        r"Trung|Việt|Hà|Thành|Tổng|Học|Viện|Ngày|Theo|Căn|Xét|Đảng)\b")
+
+
 def holds(value: str, text: str) -> bool:
     """Whether a text holds a value of the kind asked for (compared without diacritics)."""
+    if value.startswith("cited:"):
+        return value.split(":", 1)[1] in plain_text(text)
+    if value == "person":
+        return any(not _NOT_NAMES.match(m.group(0)) for m in _NAME_RE.finditer(text))
     pattern = VALUE_PATTERNS.get(value)
     return pattern is None or bool(pattern.search(plain_text(text)))
 

@@ -338,7 +338,8 @@ def read_named(question: str, known_numbers: set[str]) -> Named:
 
 _CARRIES_OUT_RE = re.compile(r"\b(van ban|cong van|ke hoach|huong dan|quyet dinh)\b.*\b(trien khai|thuc hien|huong dan|"
                              r"ve viec|cu the hoa)\b")
-_OWNER_WINDOW = 8  # words between a kind of document and its issuer: "công văn hướng dẫn … năm 2024 của Bộ Nội vụ"
+_OWNER_WINDOW = 12  # words between a kind of document and its issuer: "công văn hướng dẫn … năm 2024 của Bộ Nội vụ"
+_CLOSE_WORDS = 4  # without "của", the kind of document is this close: "kh ngoại ngữ Bộ Tư pháp"
 # "Đề án 1659 giao Bộ Tài chính …", "phối hợp với Bộ …": the agency does something under the document.
 _NOT_OWNER_BEFORE = {"giao", "cho", "voi", "va", "hop", "gui", "vu"}
 
@@ -355,8 +356,11 @@ def _owners_named(text: str, owners: set[str]) -> list[str]:
         for match in re.finditer(rf"(?<![a-z0-9]){re.escape(key)}(?![a-z0-9])", text):
             before = re.findall(r"[a-z0-9]+", text[:match.start()])[-_OWNER_WINDOW:]
             after = text[match.end():].strip()
-            typed = any(" ".join(before[i:i + 2]) in TYPE_WORDS or before[i] in TYPE_WORDS for i in range(len(before)))
-            if (typed and not (before and before[-1] in _NOT_OWNER_BEFORE)) or _ISSUES_RE.match(after):
+            typed = [i for i in range(len(before)) if " ".join(before[i:i + 2]) in TYPE_WORDS or before[i] in TYPE_WORDS]
+            # "kế hoạch … của Bộ Tư pháp" (any distance), "kh ngoại ngữ Bộ Tư pháp" (close by)
+            owned = bool(typed) and bool(before) and (before[-1] == "cua" or typed[-1] >= len(before) - _CLOSE_WORDS) \
+                and before[-1] not in _NOT_OWNER_BEFORE
+            if owned or _ISSUES_RE.match(after):
                 found.append(owner)
                 break
     return found

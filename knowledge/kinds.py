@@ -63,6 +63,9 @@ def plain(text: str) -> str:
     return " ".join(strip_diacritics(s) for s in syllables(text))
 
 
+# Kinds whose cue in a yes/no question about someone says the question is about that topic, not the person's coverage.
+TOPIC_KINDS = {"contact", "step", "link", "document", "funding", "duty", "roadmap"}
+
 # "Thủ trưởng đơn vị có phải bố trí thời gian … không?": a yes/no question whose verb is something an agency
 # does (arrange, send, report, …) asks about a duty, not about whether a plan covers someone.
 DUTY_CHECK_RE = re.compile(r"\bco (phai|can|trach nhiem) (bo tri|sap xep|tao dieu kien|cu|bao cao|xay dung|"
@@ -94,6 +97,9 @@ def question_kind(plain_question: str) -> str | None:
                 return "duty"
             if not PERSON_RE.search(plain_question):
                 continue  # a yes/no question about something else than a person: its other cues say what it asks
+            if not SELF_RE.search(plain_question) and any(
+                    pattern.search(plain_question) for other, pattern in KIND_CUES if other in TOPIC_KINDS):
+                continue  # "Kinh phí cho công chức … có được lấy từ nguồn tài trợ không?" asks about the funding
         return kind
     return None
 

@@ -58,6 +58,7 @@ WANTS: list[tuple[str, re.Pattern]] = [
     ("percent", re.compile(r"\b(bao nhieu phan tram|may phan tram|ty le|ti le|bao nhieu %|%)")),
     ("level", re.compile(r"\bbac (may|nao|bao nhieu)\b")),
     ("date", re.compile(r"\b(ngay nao|ngay may|ngay bao nhieu|thoi han (nop|gui|bao cao)|han chot|truoc ngay)\b")),
+    ("article", re.compile(r"\bdieu (may|nao|bao nhieu|so may)\b")),  # "căn cứ điều mấy": an article number
     # "bao lâu một lần", "mấy lần một năm": how often — a frequency ("hàng năm", "định kỳ", "6 tháng một lần").
     ("frequency", re.compile(r"\b(bao lau (mot|1) lan|may lan|bao nhieu lan|dinh ky (ra sao|the nao|bao lau))\b")),
 ]
@@ -112,6 +113,12 @@ def words_form(text: str) -> str:
 def stop_syllables() -> frozenset[str]:
     """Syllables that say how a question is asked, not what about (diacritic-free)."""
     return _stop_words(False) | frozenset(" ".join(plain(p) for p in question_phrases()).split())
+
+
+# "căn cứ thông tư nào", "kết luận nào của Thành ủy": the kind of document a legal basis asked for is.
+CITED_KIND_RE = re.compile(r"\b(nghi dinh|thong tu|quyet dinh|ket luan|nghi quyet|chi thi|luat|cong van|ke hoach) "
+                           r"(nao|so may|so nao|gi)\b")
+WHO_RE = re.compile(r"\b(ai|nguoi nao|ten gi|ho ten|(thu tuong|bo truong|chu tich|giam doc) nao)\b")
 
 
 @dataclass
@@ -231,6 +238,11 @@ def analyse(index, text: str, dense_text: str, kind_hint: str | None = None) -> 
         asked.wants.add(asked.part)
     if kind == "document" and asked.part == "date":
         asked.wants.add("date")
+    cited = CITED_KIND_RE.search(q)
+    if kind == "document" and cited:
+        asked.wants.add("cited:" + cited.group(1))  # "căn cứ thông tư nào": a sentence citing a thông tư
+    if kind == "document" and asked.part == "signer" and WHO_RE.search(q):
+        asked.wants.add("person")  # "ai ký?" of a passage wants a name, not "có hiệu lực từ ngày ký"
     asked.years = {int(m.group(0)) for m in YEAR_RE.finditer(q)}
     asked.levels = {m.group(1) for m in LEVEL_RE.finditer(q)}
     asked.focus = focus(index, text)
