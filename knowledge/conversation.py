@@ -16,6 +16,7 @@ from .answer import LEVEL_RE, YEAR_RE, Answer, answer, facts_naming_agency, plai
 from .focus import focus, profiles
 from .index import KnowledgeIndex
 from .kinds import PERSON_RE
+from .question import canonical_agencies
 
 # Words that ask for each kind of fact, added to a follow-up that does not say what it asks for.
 KIND_WORDS = {
@@ -92,7 +93,7 @@ def _copies(index: KnowledgeIndex, doc_id: str) -> list[str]:
 def complete_question(index: KnowledgeIndex, question: str, context: Context, kind_hint: str | None = None,
                       follow_up: bool | None = None) -> str:
     """The question with what it leaves unsaid taken from the context (only for follow-ups)."""
-    q = plain(question)
+    q = plain(canonical_agencies(question))
     parts = [question]
     kind = question_kind(q)
     if kind is None and kind_hint in KIND_WORDS:

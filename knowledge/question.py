@@ -177,7 +177,7 @@ KIND_VOCABULARY = {
     "eligibility": "doi tuong pham vi ap dung thuoc dien danh cho tham gia nhom",
     "exclusion": "doi tuong pham vi ap dung thuoc dien khong mien tru loai nhom",
     "check": "doi tuong pham vi ap dung thuoc dien phai thuc hien hoc",
-    "target": "chi tieu muc tieu ty le ti le phan tram dat trinh do phan dau yeu cau uu tien tap trung nhom bac",
+    "target": "chi tieu muc tieu ty le ti le phan tram dat trinh do phan dau yeu cau uu tien tap trung nhom bac chuan",
     "roadmap": "lo trinh giai doan thoi gian thuc hien tien do chia bat dau ket thuc keo dai ap dung",
     "funding": "kinh phi nguon ngan sach du toan chi phi tien chi tra tai tro",
     "duty": "nhiem vu trach nhiem vai tro lam phu trach giao",
@@ -224,7 +224,8 @@ def key_terms(text: str, kind: str | None, accented: bool) -> list[tuple[int, st
 
 def analyse(index, text: str, dense_text: str, kind_hint: str | None = None) -> Asked:
     """Read a prepared question (text as typed, dense_text with abbreviations spelled out)."""
-    q = plain(canonical_agencies(dense_text))
+    # Agencies' short names first ("Sở GD&ĐT"), then the abbreviations of dense_text ("gd" → "giáo dục")
+    q = plain(replace_abbreviations(canonical_agencies(text)))
     typed = plain(text)
     kind = question_kind(typed) or question_kind(q) or kind_hint
     asked = Asked(text=text, plain=q, kind=kind)
@@ -269,10 +270,33 @@ def analyse(index, text: str, dense_text: str, kind_hint: str | None = None) -> 
     return asked
 
 
+# The fields of ministries and provincial departments as officials shorten them after "Bộ" or "Sở".
+FIELD_ABBREVIATIONS = {
+    "gd&đt|gdđt|gd-đt|gd đt": "Giáo dục và Đào tạo", "tt&tt|tttt|tt-tt": "Thông tin và Truyền thông",
+    "lđtbxh|lđ-tb&xh|lđ,tb&xh": "Lao động - Thương binh và Xã hội", "kh&đt|khđt": "Kế hoạch và Đầu tư",
+    "tn&mt|tnmt": "Tài nguyên và Môi trường", "nn&ptnt|nnptnt": "Nông nghiệp và Phát triển nông thôn",
+    "vh,tt&dl|vhttdl|vhtt&dl": "Văn hóa, Thể thao và Du lịch", "gtvt": "Giao thông vận tải", "nv": "Nội vụ",
+    "tc": "Tài chính", "ng": "Ngoại giao", "kh&cn|khcn": "Khoa học và Công nghệ", "yt": "Y tế", "tp": "Tư pháp",
+    "xd": "Xây dựng", "ct": "Công Thương",
+}
+
+
+@lru_cache(maxsize=1)
+def _field_patterns() -> list[tuple[re.Pattern, str]]:
+    out = []
+    for spellings, field_name in FIELD_ABBREVIATIONS.items():
+        for spelling in spellings.split("|"):
+            for form in {spelling, strip_diacritics(spelling)}:
+                out.append((re.compile(rf"(?<!\w)(bộ|sở|bo|so)\s+{re.escape(form)}(?!\w)", re.I), field_name))
+    return out
+
+
 def canonical_agencies(text: str) -> str:
-    """National bodies written the short way ("Bộ LĐTBXH", "Tổng LĐLĐ", "Bộ GD&ĐT") spelled the way documents name
+    """National bodies written the short way ("Bộ LĐTBXH", "Tổng LĐLĐ", "Sở GD&ĐT") spelled the way documents name
     them, so that facts and passages naming them are found."""
     out = text
+    for pattern, field_name in _field_patterns():
+        out = pattern.sub(lambda m: f"{m.group(1)} {field_name}", out)
     for agency in agencies():
         for alias in agency.aliases:
             pattern = _alias_pattern(alias)
