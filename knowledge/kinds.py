@@ -81,9 +81,18 @@ TARGET_CONTEXT_RE = re.compile(r"\b(19|20)\d{2}\b|\b(bao nhieu|may phan tram|pha
 TARGET_FAVOURS_RE = re.compile(r"\b(uu tien|tap trung( vao)?) (nhom|doi tuong|ai|nhung ai|cho ai|nhom nao)\b")
 
 
+# "viên chức 2030 bao nhiêu": a group, a year and "how much" ask for a target's share, whatever else is said.
+_GROUP_RE = re.compile(r"\b(can bo|cong chuc|vien chuc|cbccvc|cbcc|ccvc)\b")
+_HOW_MUCH_RE = re.compile(r"\b(bao nhieu|may phan tram)\b")
+
+
 def _asks_target(plain_question: str) -> bool:
-    return bool(TARGET_FAVOURS_RE.search(plain_question)) or bool(
-        TARGET_WORDS_RE.search(plain_question) and TARGET_CONTEXT_RE.search(plain_question))
+    if TARGET_FAVOURS_RE.search(plain_question):
+        return True
+    if TARGET_WORDS_RE.search(plain_question) and TARGET_CONTEXT_RE.search(plain_question):
+        return True
+    return bool(_GROUP_RE.search(plain_question) and YEAR_RE.search(plain_question)
+                and _HOW_MUCH_RE.search(plain_question))
 
 
 def question_kind(plain_question: str) -> str | None:

@@ -181,7 +181,7 @@ KIND_VOCABULARY = {
     "roadmap": "lo trinh giai doan thoi gian thuc hien tien do chia bat dau ket thuc keo dai ap dung",
     "funding": "kinh phi nguon ngan sach du toan chi phi tien chi tra tai tro",
     "duty": "nhiem vu trach nhiem vai tro lam phu trach giao",
-    "contact": "lien he lien lac dien thoai so may email thu dien tu fax di dong nguoi dau moi",
+    "contact": "lien he lien lac dien thoai so may email thu dien tu fax di dong nguoi dau moi phu trach thong tin can bo",
     "document": "ky ban hanh ngay so hieu can cu trich yeu hieu luc de nghi trinh gui nhan van ban",
     "step": "buoc quy trinh thu tu tiep theo dau tien cuoi cung",
     "link": "xem doc tai toan van trang web website dia chi duong link dang",
