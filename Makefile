@@ -126,8 +126,14 @@ shell: train
 	$(RASA_VENV)/bin/python -m nlu.rasa_cli shell --model models --endpoints endpoints.yml
 
 test: train
-	$(VENV)/bin/ruff check knowledge actions nlu speech portal bot bench tests deploy
+	$(VENV)/bin/ruff check knowledge actions nlu speech portal bot bench tests deploy docs
 	$(PY) -m pytest -q
+
+# docs/portal.png, the README's picture: the real portal answering a question with its citation, in Debian's Chromium
+# (docs/screenshot.py starts the action server, Rasa and the portal on free loopback ports).
+.PHONY: screenshot
+screenshot: train
+	$(PY) docs/screenshot.py --out docs/portal.png
 
 # One run, one table (bench/report.py); BENCH_ARGS=--quick for a short smoke run. The bench-* targets give detail.
 bench: train speech-words
@@ -155,6 +161,17 @@ bench-latency: setup
 
 bench-rest: train
 	$(PY) bench/rest_load.py
+
+# The document library (bench/library_publish.py): preview time of a 10- and a 50-page .docx, and publish → first
+# cited answer of the running assistant for a 10-page one (LIBRARY_ARGS="--runs 5 --pages 20" to change).
+.PHONY: bench-library bench-lookups
+bench-library: train
+	$(PY) bench/library_publish.py $(LIBRARY_ARGS)
+
+# Whether Rasa's lookup tables must be regenerated for questions about a newly published document (old model vs a
+# model retrained with fresh lookups and loaded with PUT /model while a client asks).
+bench-lookups: train
+	$(PY) bench/lookups_stale.py
 
 bench-speech: speech-words
 	$(PY) bench/speech.py

@@ -1,4 +1,5 @@
-"""The action server: rasa_sdk's app with our actions, on loopback, the knowledge index loaded once.
+"""The action server: rasa_sdk's app with our actions, on loopback, the knowledge index loaded at start and followed
+as builds switch it (actions/knowledge_base.py).
 
     python -m actions            (ACTION_SERVER_HOST / ACTION_SERVER_PORT, default 127.0.0.1:5055)
 
@@ -31,7 +32,8 @@ def main() -> None:
     except (IndexLoadError, EmbeddingModelError) as exc:
         log.error("action server not started: %s", exc)
         sys.exit(2)
-    log.info("knowledge index loaded: %d documents, %d chunks", len(index.documents), len(index.chunks))
+    log.info("knowledge index %s loaded: %d documents, %d chunks", index.folder.name, len(index.documents),
+             len(index.chunks))
     executor = ActionExecutor()
     executor.register_package("actions.actions")
     app = create_app(executor, cors_origins=[])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, Callable, TypeVar
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
@@ -32,6 +32,15 @@ MAX_CITATIONS = 2
 FEEDBACK_THANKS = "Cảm ơn bạn đã góp ý."
 FEEDBACK_ASK_COMMENT = "Nếu được, bạn hãy viết một góp ý ngắn: câu trả lời sai hay thiếu ở đâu?"
 RATINGS = {"up", "down"}
+
+
+T = TypeVar("T")
+
+
+async def with_index(function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """`function(index, *args, **kwargs)` in the knowledge worker, on the index's live version as of this question:
+    it is fetched there, so switching to a version a build just made never blocks the event loop."""
+    return await off_loop(lambda: function(knowledge_index(), *args, **kwargs))
 
 
 def answer_id() -> str:
@@ -65,7 +74,7 @@ async def _ask(tracker: Tracker):
     bench's conversations ask it: what the question asks for and whether it follows up are knowledge's decisions."""
     message = tracker.latest_message or {}
     context = Context.from_dict(tracker.get_slot("answer_context"))
-    return await off_loop(ask, knowledge_index(), message.get("text") or "", context)
+    return await with_index(ask, message.get("text") or "", context)
 
 
 def _then(tracker: Tracker) -> FollowupAction:
@@ -83,8 +92,8 @@ class ActionHandoff(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         context = Context.from_dict(tracker.get_slot("answer_context"))
-        turn = await off_loop(ask, knowledge_index(), "thông tin liên hệ người phụ trách", context,
-                              kind_hint="contact", follow_up=True)
+        turn = await with_index(ask, "thông tin liên hệ người phụ trách", context, kind_hint="contact",
+                                follow_up=True)
         if turn.answer.answered:
             turn.answer.answer = "Bạn có thể liên hệ trực tiếp người phụ trách. " + turn.answer.answer
         render(dispatcher, turn.answer, turn.next_questions)
@@ -157,7 +166,7 @@ class ActionCheckEligibility(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         person = check.person_from_form({slot.removeprefix("person_"): tracker.get_slot(slot) for slot in PERSON_SLOTS})
-        result = await off_loop(check.check_person, knowledge_index(), person)
+        result = await with_index(check.check_person, person)
         dispatcher.utter_message(text=result.text, json_message={**result.to_dict(), "answer_id": answer_id()},
                                  buttons=[{"title": "Kiểm tra cho người khác", "payload": "Kiểm tra giúp tôi có thuộc đối tượng không"},
                                           {"title": "Liên hệ người phụ trách", "payload": "Tôi muốn gặp người phụ trách"}])

@@ -63,7 +63,8 @@ def wait_until_up(url: str, process: subprocess.Popen | None, timeout: float) ->
     raise TimeoutError(f"{url} did not answer within {timeout:.0f} s")
 
 
-def _stop(process: subprocess.Popen) -> None:
+def stop(process: subprocess.Popen) -> None:
+    """SIGTERM, then SIGKILL if it has not ended within 30 s."""
     process.terminate()
     try:
         process.wait(timeout=30)
@@ -92,7 +93,7 @@ def running_rasa(action_url: str, model: Path | None = None, log: Path | None = 
         output = stack.enter_context(log.open("w")) if log is not None else subprocess.DEVNULL
         rasa = subprocess.Popen(rasa_command(model, port, token), cwd=ROOT, env=environment, stdout=output,
                                 stderr=subprocess.STDOUT)
-        stack.callback(_stop, rasa)
+        stack.callback(stop, rasa)
         url = f"http://127.0.0.1:{port}"
         wait_until_up(f"{url}/", rasa, timeout)
         yield url, token, rasa
@@ -123,10 +124,10 @@ def running_servers(model: Path | None = None, logs: Path | None = None, timeout
         started = time.monotonic()
         actions = subprocess.Popen([sys.executable, "-m", "actions"], cwd=ROOT, env=environment,
                                    stdout=output("actions"), stderr=subprocess.STDOUT)
-        stack.callback(_stop, actions)
+        stack.callback(stop, actions)
         rasa = subprocess.Popen(rasa_command(model, rasa_port, token), cwd=ROOT, env=environment,
                                 stdout=output("rasa"), stderr=subprocess.STDOUT)
-        stack.callback(_stop, rasa)
+        stack.callback(stop, rasa)
         action_url, rasa_url = f"http://127.0.0.1:{action_port}", f"http://127.0.0.1:{rasa_port}"
         wait_until_up(f"{action_url}/health", actions, timeout)
         action_up = time.monotonic() - started

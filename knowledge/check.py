@@ -1,16 +1,22 @@
 """Does a plan apply to this person, and what must they reach by when? A rule check over the extracted facts.
 
-Everything comes from the eligibility and target facts of the indexed documents (facts.py): nothing here
+Everything comes from the eligibility and target facts of the indexed documents (the facts package): nothing here
 knows a particular document. Texts are compared as diacritic-free words (answer.plain), so answers typed
 without accents work as well as the documents' own wording.
 
 How an eligibility fact is read. Its "who" is split into parts on ";" (one part per kind of person). Each
-part is a list of roles ("Cán bộ, công chức, viên chức") followed by qualifier pieces, cut before
-connectors ("… đang công tác | trong các cơ quan hành chính | trên địa bàn thành phố"). A piece whose
+part is a list of roles ("Cán bộ, công chức, viên chức"), the tiers it names ("cấp tỉnh, cấp huyện, cấp xã",
+"từ tỉnh đến cơ sở", "cấp huyện trở lên"; "các cấp" limits nothing: tiers_named), and qualifier pieces, cut
+before connectors ("… đang công tác | trong các cơ quan hành chính | trên địa bàn thành phố"). A piece whose
 words are all generic (cơ quan hành chính, đơn vị sự nghiệp công lập, Bộ, ngành, địa phương …) narrows
-nothing; a specific piece ("làm công tác hội nhập quốc tế", "tại Sở Ngoại vụ") holds only when every one
-of its own words is in what the person said about their workplace and job. The parenthesised conditions
-of an exclusion ("đối với các vị trí việc làm yêu cầu … Đại học ngoại ngữ") are read the same way.
+nothing; a specific piece ("làm công tác hội nhập quốc tế", "tại Sở Ngoại vụ") holds only when its words, run
+by run, are in what the person said about their workplace and job, or what that implies (a teacher is a nhà
+giáo in a cơ sở giáo dục; "tiếng Anh" is a ngoại ngữ; a Sở is a cơ quan chuyên môn of the provincial People's
+Committee; a doctor works in y tế): "giáo viên … ngoại ngữ" does not hold "ngoại giao". A covered piece listing
+places ("trong các cơ quan Đảng, Nhà nước, tổ chức chính trị - xã hội") holds when one of them does or is
+generic. The parenthesised conditions of an exclusion ("đối với các vị trí việc làm yêu cầu … Đại học ngoại
+ngữ") are read the same way; so are the pieces of an exclusion the person matches only in part ("Công chức Sở
+Ngoại vụ làm công tác biên dịch" for a công chức of that Sở: excluded if they do that work).
 
 Statuses of a document for a person:
     applies      the person's role is in an "áp dụng" part whose specific pieces all hold
@@ -224,14 +230,18 @@ _LEADER_RE = re.compile(
     r"|chanh (?:van phong|thanh tra))\b")
 _AGE_RE = re.compile(r"\b(\d{2})\s*tuoi\b|\btuoi\s*(?:la\s*)?(\d{2})\b")
 # Where a phrase (workplace, job) ends: punctuation, a number, or the start of another piece of description.
-_PHRASE_END = (r"(?=[,;.!?()\d]|\s(?:la|va la|giu|chuc vu|nam nay|hien nay|tuoi|lanh dao|truong phong"
-               r"|pho truong|giam doc|o|tai|thuoc)\s|$)")
-_AGENCY_WORDS = (r"so|phong|ban|ubnd|uy ban nhan dan|bo|cuc|chi cuc|tong cuc|vu|truong|benh vien|trung tam"
-                 r"|van phong|vien|hoc vien|dai hoc|cong an|kho bac|thanh tra|ngan hang|toa an|vien kiem sat|hoi"
-                 r"|xa|phuong|thi tran|huyen|quan|thi xa|tinh|thanh pho|co quan|don vi")
+# Bodies a workplace is named by; the first list, not a tier alone ("cán bộ xã"), may follow a role directly.
+_BODY_WORDS = (r"so|phong|ban|ubnd|uy ban nhan dan|bo|cuc|chi cuc|tong cuc|vu|truong|benh vien|trung tam"
+               r"|van phong|vien|hoc vien|dai hoc|cong an|kho bac|thanh tra|ngan hang|toa an|vien kiem sat|hoi"
+               r"|co quan|don vi|tinh doan|thanh doan|huyen doan|cong doan|tong lien doan|lien doan|mat tran|tram y te")
+_AGENCY_WORDS = _BODY_WORDS + r"|xa|phuong|thi tran|huyen|quan|thi xa|tinh|thanh pho"
+# A phrase ends at punctuation or where another piece of description starts; "Vụ Tổ chức cán bộ, Bộ Tư pháp" goes on.
+_PHRASE_END = (rf"(?=,(?!\s*(?!truong (?:phong|ban|khoa|bo mon|tram|nhom)\b)(?:{_BODY_WORDS})\s)|[;.!?()\d]|\s(?:la|va la|giu|chuc vu|nam nay|hien nay|tuoi|lanh dao"
+               r"|truong phong|pho truong|giam doc|o|tai|thuoc)\s|$)")
 _WORKPLACE_RE = re.compile(
     rf"\b(?:o|tai|thuoc|cua)\s+(?P<place>(?:{_AGENCY_WORDS})\b.*?){_PHRASE_END}"
-    rf"|(?P<office>\b(?:so|ubnd|uy ban nhan dan)\s+\w.*?){_PHRASE_END}")
+    rf"|(?P<office>\b(?:so|ubnd|uy ban nhan dan)\s+\w.*?){_PHRASE_END}"
+    rf"|\b(?:can bo|cong chuc|vien chuc|cbccvc|cbcc|ccvc)\s+(?P<staff>(?:{_BODY_WORDS})(?:\s+\w.*?)?){_PHRASE_END}")
 _JOB_RE = re.compile(
     r"\b(?P<job>(?:giao vien|giang vien|bao cao vien|chuyen gia|phien dich|bien dich|ke toan|bac si|ky su"
     r"|nghien cuu vien|(?:lam|phu trach|dam nhiem)(?! (?:viec|can bo|cong chuc|vien chuc|giao vien|giang vien|o|tai)\b)"
@@ -272,8 +282,10 @@ def parse_person(text: str) -> Person:
     workplace = None
     m = _WORKPLACE_RE.search(folded)
     if m:
-        group = "place" if m.group("place") is not None else "office"
+        group = next(name for name in ("place", "office", "staff") if m.group(name) is not None)
         workplace = normalise_text(written[m.start(group):m.end(group)])
+        if tier is None and re.search(r"(?:^|,\s*)bo\s(?!phan)\w", _fold_same_length(workplace or "")):
+            tier = "trung ương"  # a ministry's own staff work at the centre
 
     jobs = [normalise_text(written[m.start("job"):m.end("job")]) for m in _JOB_RE.finditer(folded)]
     job = ", ".join(j for j in jobs if j) or None
@@ -397,7 +409,51 @@ _ROLE_LIST_RE = re.compile(
     r"\b[\s,]*(?:(?:và|hoặc)\s+)?)+", re.I)
 _PURPOSE_RE = re.compile(r"\s+(?:sẽ|để|nhằm|được cử|được tham gia)\s.*$", re.I)
 _PIECE_CUT_RE = re.compile(r"\s+(?=(?:thuộc|của|tại|trong|ở|có|làm|đang|trên|dạy|giữ|đối với)\s)", re.I)
-_TIER_IN_TEXT_RE = re.compile(r"\bcap (xa|huyen|tinh|trung uong)\b")
+# Administrative tiers a group names, read from its diacritic-free words (punctuation gone): "cấp tỉnh, cấp huyện, cấp
+# xã", "các cấp trung ương, tỉnh/thành, huyện, xã", "từ tỉnh đến cơ sở", "cấp huyện trở lên", "xã, phường, thị trấn";
+# "các cấp", "từ trung ương đến địa phương" name them all.
+_TIER_WORD = r"(?:trung uong|tw|tinh|thanh pho|thanh|huyen|quan|thi xa|xa(?! hoi)|phuong|thi tran|co so|dia phuong)"
+_TIER_OF = {"trung uong": 0, "tw": 0, "tinh": 1, "thanh pho": 1, "thanh": 1, "huyen": 2, "quan": 2, "thi xa": 2,
+            "xa": 3, "phuong": 3, "thi tran": 3, "co so": 3}
+_TIER_LIST_RE = re.compile(rf"\bcap ({_TIER_WORD}(?: (?:va |hoac )?(?:cap )?{_TIER_WORD}\b)*)(?: tro (len|xuong))?")
+_TIER_RANGE_RE = re.compile(rf"\btu (?:cap )?({_TIER_WORD}) (?:den|toi) (?:cap )?({_TIER_WORD})\b")
+_ALL_TIERS_RE = re.compile(r"\b(?:cac|moi) cap\b|\btrung uong va dia phuong\b")
+# "các cơ quan chuyên môn thuộc Ủy ban nhân dân tỉnh": the People's Committee of one tier.
+_COMMITTEE_TIER_RE = re.compile(rf"\b(?:uy ban nhan dan|ubnd) (?:cap )?({_TIER_WORD})\b")
+_COMMUNES_RE = re.compile(r"\bxa phuong thi tran\b")
+# "cán bộ, công chức xã (phường, thị trấn)", "cán bộ, công chức ở Trung ương" ("công chức tỉnh X" may mean the
+# whole province: not read).
+_ROLE_TIER_RE = re.compile(r"\b(?:can bo|cong chuc|vien chuc) (xa(?! hoi)|phuong|thi tran)\b|\bo (trung uong)\b")
+
+
+def tiers_named(text: str) -> frozenset[str]:
+    """The tiers (of TIERS) a group of people is limited to; empty when it names none or all of them."""
+    folded = plain(text)
+    found: set[int] = set()
+    for m in _TIER_RANGE_RE.finditer(folded):
+        first = 1 if m.group(1) == "dia phuong" else _TIER_OF[m.group(1)]
+        last = 3 if m.group(2) == "dia phuong" else _TIER_OF[m.group(2)]
+        found.update(range(min(first, last), max(first, last) + 1))
+    for m in _TIER_LIST_RE.finditer(folded):
+        named = [_TIER_OF[w] for w in re.findall(_TIER_WORD, m.group(1)) if w in _TIER_OF]
+        if m.group(2) == "len":  # "từ cấp huyện trở lên"
+            named = list(range(0, max(named) + 1))
+        elif m.group(2) == "xuong":
+            named = list(range(min(named), 4))
+        found.update(named)
+    if _COMMUNES_RE.search(folded):
+        found.add(3)
+    found.update(_TIER_OF[m.group(1) or m.group(2)] for m in _ROLE_TIER_RE.finditer(folded))
+    for m in _COMMITTEE_TIER_RE.finditer(folded):
+        if m.group(1) in _TIER_OF:
+            found.add(_TIER_OF[m.group(1)])
+    if (_ALL_TIERS_RE.search(folded) and not found) or len(found) == len(TIERS):
+        return frozenset()
+    return frozenset(TIERS[i] for i in found)
+
+
+def _tier_names(tiers: frozenset[str]) -> str:
+    return ", ".join(t for t in TIERS if t in tiers)
 
 # Words that do not narrow who is meant: connectors, work verbs, generic workplaces and levels, and the
 # vocabulary of job requirements. Longest phrases are removed first.
@@ -405,24 +461,52 @@ _GENERIC_PHRASES = sorted([
     "cac", "nhung", "moi", "toan bo", "doi ngu", "va", "hoac", "voi", "cua", "thuoc", "tai", "trong", "o", "tren",
     "dang", "doi voi", "mon", "co", "la", "duoc", "giu", "chuc vu", "lam viec", "cong tac", "lam",
     "co quan hanh chinh", "co quan nha nuoc", "co quan", "don vi su nghiep cong lap", "don vi su nghiep", "don vi",
-    "to chuc chinh tri xa hoi", "to chuc", "nha nuoc", "bo", "ban", "nganh", "dia phuong", "dia ban", "trung uong",
+    "to chuc chinh tri xa hoi", "to chuc", "nha nuoc", "bo nganh", "bo ban nganh", "so ban nganh", "ban nganh",
+    "nganh", "dia phuong", "dia ban", "trung uong",
     "tinh", "thanh pho", "quan", "huyen", "thi xa", "xa", "phuong", "thi tran", "cap",
     "vi tri viec lam", "vi tri", "viec lam", "yeu cau", "trinh do chuyen mon", "trinh do", "chuyen mon", "tro len",
-    "linh vuc",
+    "linh vuc", "he thong",
+    "tu", "den", "toi", "co so", "tro xuong",  # tiers ("từ tỉnh đến cơ sở") are read apart, by tiers_named
 ], key=len, reverse=True)
 _GENERIC_RE = re.compile(r"\b(?:" + "|".join(map(re.escape, _GENERIC_PHRASES)) + r")\b")
 
-# Words a person's description implies: a teacher teaches; a named foreign language is a "ngoại ngữ".
+# Words a person's description implies: a teacher (nhà giáo) teaches, in a school (a cơ sở giáo dục, đào tạo); a
+# named foreign language is a "ngoại ngữ"; a Sở or Phòng Ngoại vụ belongs to the foreign-affairs sector.
 _IMPLIED = [
     (re.compile(r"\b(?:giao vien|giang vien|giang day|day)\b"), "day giang day"),
+    (re.compile(r"\b(?:giao vien|giang vien)\b"), "nha giao truong co so giao duc dao tao"),
     (re.compile(r"\btieng (?:anh|phap|trung|nga|nhat|han|duc|lao|khmer|thai|tay ban nha|bo dao nha|y)\b"
                 r"|\bngon ngu\b"), "ngoai ngu"),
+    (re.compile(r"\b(?:bac si|y si|y ta|dieu duong|duoc si|ho sinh|benh vien|tram y te|trung tam y te)\b"), "y te"),
 ]
+# A Sở is a specialised body of the provincial People's Committee, a district's Phòng one of the district's (read
+# from the workplace only: unaccented "so" is also số).
+_WORKPLACE_IMPLIED = [
+    (re.compile(r"(?<!\w)[Ss]ở\s|^so\s\w", re.I), "co quan chuyen mon uy ban nhan dan tinh"),
+    (re.compile(r"^phong\s.*\b(?:huyen|quan|thi xa)\b", re.I), "co quan chuyen mon uy ban nhan dan huyen"),
+]
+# Words a description may imply: an exclusion they complete is only possible ("nếu …"). A Sở or Phòng Ngoại vụ
+# works in foreign affairs, which a document may or may not count as the diplomatic sector (ngành ngoại giao).
+_MAYBE_IMPLIED = [(re.compile(r"\bngoai vu\b"), "ngoai giao doi ngoai")]
+# A viên chức works, by law, in a public service unit (đơn vị sự nghiệp công lập).
+_ROLE_IMPLIES = {"vien chuc": "cong lap"}
+
+
+def _key_runs(text: str) -> list[list[str]]:
+    """The runs of words of a qualifier that narrow it: 'dạy môn ngoại ngữ' → [[day], [ngoai, ngu]]."""
+    marked = _GENERIC_RE.sub(" | ", plain(replace_abbreviations(text)))
+    return [run.split() for run in marked.split("|") if run.split()]
 
 
 def _key_words(text: str) -> set[str]:
     """The words of a qualifier that narrow it: 'tại Sở Ngoại vụ' → {so, ngoai, vu}."""
-    return set(_GENERIC_RE.sub(" ", plain(replace_abbreviations(text))).split())
+    return {word for run in _key_runs(text) for word in run}
+
+
+def _terms(text: str) -> set[str]:
+    """Words and pairs of adjacent words of a diacritic-free text."""
+    words = text.split()
+    return set(words) | {f"{a} {b}" for a, b in zip(words, words[1:])}
 
 
 @dataclass
@@ -432,14 +516,36 @@ class _Part:
     fact: Fact
     who: str  # the part as the document words it, without its purpose tail
     roles: set[str]  # folded role words
-    tier: str | None
+    tiers: frozenset[str]  # the tiers it is limited to (none: every tier)
     pieces: list[str]  # specific qualifier pieces, document wording
     conditions: list[str]  # parenthesised conditions (exclusions), document wording
 
 
+# "cán bộ, công chức trong các cơ quan Nhà nước, viên chức trong các đơn vị sự nghiệp công lập": a role after a
+# comma, once the roles before it have their own qualifier, starts another kind of person.
+_NEXT_GROUP_RE = re.compile(r",\s+(?=(?:các\s+|những\s+)?(?:" + "|".join(FACT_ROLES) + r"|CBCCVC|CBCC|CCVC)\b)", re.I)
+
+
+def _groups(who: str) -> list[str]:
+    """The kinds of person a "who" names: its ';'-parts, each cut again before a role that follows a qualifier."""
+    out = []
+    for raw in who.split(";"):
+        rest = raw
+        while True:
+            head = _ROLE_LIST_RE.match(rest.strip())
+            skip = len(rest) - len(rest.lstrip()) + (head.end() if head else 0)
+            cut = _NEXT_GROUP_RE.search(rest, skip) if head and skip < len(rest) else None
+            if cut is None or not rest[skip:cut.start()].strip(" ,"):
+                out.append(rest)
+                break
+            out.append(rest[:cut.start()])
+            rest = rest[cut.end():]
+    return out
+
+
 def _parts(fact: Fact) -> list[_Part]:
     parts = []
-    raw_parts = fact.data.get("who", "").split(";")
+    raw_parts = _groups(fact.data.get("who", ""))
     for raw in raw_parts:
         who = _PURPOSE_RE.sub("", raw.strip()).strip(" ,.")
         if not who:
@@ -451,19 +557,34 @@ def _parts(fact: Fact) -> list[_Part]:
         roles = {r for r in _FOLDED_ROLES if re.search(rf"\b{r}\b", plain(replace_abbreviations(listed)))}
         if not head and len(raw_parts) == 1:  # worded otherwise ("Người … là công chức"): the roles it names
             roles = {plain(r) for r in fact.data.get("roles", [])}
-        tier = _TIER_IN_TEXT_RE.search(plain(who))
         pieces = [p.strip(" ,") for p in _PIECE_CUT_RE.split(rest) if _key_words(p)]
         conditions = [c for c in fact.data.get("conditions", []) if _key_words(c)]
-        parts.append(_Part(fact, who, roles, normalise_tier(tier.group(1)) if tier else None, pieces, conditions))
+        parts.append(_Part(fact, who, roles, tiers_named(who), pieces, conditions))
     return parts
 
 
+def _described(person: Person) -> list[str]:
+    """What the person said about their workplace and job, diacritic-free, one text each."""
+    return [plain(replace_abbreviations(text)) for text in (person.workplace, person.job) if text]
+
+
+def _maybe_words(person: Person) -> set[str]:
+    """Words and word pairs the description may imply (see _MAYBE_IMPLIED)."""
+    said = " ".join(_described(person))
+    return {term for pattern, implied in _MAYBE_IMPLIED if pattern.search(said) for term in _terms(implied)}
+
+
 def _person_words(person: Person) -> set[str]:
-    text = plain(replace_abbreviations(f"{person.workplace or ''} {person.job or ''}"))
-    for pattern, implied in _IMPLIED:
-        if pattern.search(text):
-            text += " " + implied
-    return set(text.split())
+    """Words and adjacent word pairs of the description and of what it implies: a qualifier holds when its words
+    are there and its runs of words are runs of the description too ("ngoại giao" is not "giáo … ngoại ngữ")."""
+    texts = _described(person)
+    said = " ".join(texts)
+    texts += [implied for pattern, implied in _IMPLIED if pattern.search(said)]
+    if person.workplace:
+        texts += [implied for pattern, implied in _WORKPLACE_IMPLIED
+                  if pattern.search(person.workplace) or pattern.search(plain(person.workplace))]
+    texts.append(_ROLE_IMPLIES.get(plain(person.role or ""), ""))
+    return {term for text in texts for term in _terms(text)}
 
 
 def _person_roles(person: Person) -> set[str]:
@@ -474,7 +595,44 @@ def _person_roles(person: Person) -> set[str]:
 
 
 def _holds(text: str, words: set[str]) -> bool:
-    return _key_words(text) <= words
+    return all(word in words for run in _key_runs(text) for word in run) and all(
+        f"{a} {b}" in words for run in _key_runs(text) for a, b in zip(run, run[1:]))
+
+
+_ALTERNATIVES_RE = re.compile(r"\s*,\s*|\s+(?:hoặc|và)\s+", re.I)
+
+
+def _holds_any(piece: str, words: set[str]) -> bool:
+    """A piece of who is covered may list workplaces ("trong các cơ quan Đảng, Nhà nước, tổ chức chính trị - xã
+    hội"): it holds when the whole does, or one of its places is generic (any official works in one) or held."""
+    if _holds(piece, words):
+        return True
+    alternatives = [a for a in _ALTERNATIVES_RE.split(piece) if a.strip()]
+    return len(alternatives) > 1 and any(not _key_words(a) or _holds(a, words) for a in alternatives)
+
+
+_PLACE_PIECE_RE = re.compile(r"^(?:(?:đang\s+)?(?:công tác|làm việc)\s+)?(?:tại|ở|trong|thuộc|của)\s+|^(?=[A-ZĐ])")
+
+
+def _names_a_place(piece: str) -> bool:
+    """A qualifier that names a particular body: "tại cơ quan Tổng LĐLĐ Việt Nam", "Bộ Tư pháp" (not "trong các
+    cơ quan chuyên môn", which a description may word otherwise)."""
+    start = _PLACE_PIECE_RE.match(piece)
+    return start is not None and any(word[:1].isupper() for word in piece[start.end():].split()[1:] + (
+        piece[start.end():].split()[:1] if start.end() == 0 else []))
+
+
+# What a teacher's description may add to "giáo viên": where, not what they teach.
+_SCHOOL_WORDS = re.compile(r"\b(?:giao vien|giang vien|nha giao|truong|thpt|thcs|tieu hoc|mam non|pho thong|trung hoc"
+                           r"|co so|cong lap|ngoai cong lap|dai hoc|cao dang|hoc vien|lop|khoi|day|giang day|mon|cap"
+                           r"|\d+)\b")
+
+
+def _names_what_they_teach(person: Person) -> bool:
+    """Whether a teacher's description says more than where they teach ("giáo viên toán", not "giáo viên trường
+    THPT công lập")."""
+    rest = _GENERIC_RE.sub(" ", _SCHOOL_WORDS.sub(" ", plain(person.job or "")))
+    return bool(rest.split())
 
 
 def _readable(condition: str) -> str:
@@ -486,6 +644,9 @@ def _role_names(roles: set[str]) -> str:
     return ", ".join(r for r in FACT_ROLES if plain(r) in roles)
 
 
+_TEACHING_ROLES = {"giao vien", "giang vien"}
+
+
 @dataclass
 class _Verdict:
     status: str
@@ -493,7 +654,8 @@ class _Verdict:
     facts: list[Fact]
 
 
-def _exclusion(parts: list[_Part], words: set[str], roles: set[str]) -> _Verdict | None:
+def _exclusion(parts: list[_Part], person: Person, words: set[str], roles: set[str],
+               maybe: frozenset[str] | set[str] = frozenset()) -> _Verdict | None:
     """The strongest 'không áp dụng' part the person matches: fully (excluded) or but for conditions (excluded_if)."""
     partial: list[tuple[_Part, list[str], str]] = []
     for part in parts:
@@ -502,10 +664,19 @@ def _exclusion(parts: list[_Part], words: set[str], roles: set[str]) -> _Verdict
             if roles:
                 continue  # another kind of person
             unconfirmed.append(f"bạn là {_role_names(part.roles)}")
+        if part.tiers and person.tier not in part.tiers:
+            if person.tier is not None:
+                continue  # another tier
+            unconfirmed.append(f"bạn công tác ở cấp {_tier_names(part.tiers)}")
         if not part.roles and not part.pieces:
             continue  # nothing to match a person on
-        if not all(_holds(piece, words) for piece in part.pieces):
+        unheld = [piece for piece in part.pieces if not _holds(piece, words)]
+        # a teacher excluded for what they teach ("giáo viên dạy môn ngoại ngữ"), who did not say what it is
+        unsaid = bool(part.roles & roles & _TEACHING_ROLES) and not _names_what_they_teach(person)
+        if unheld and not unsaid and not any(_holds(piece, words | maybe) for piece in part.pieces):
             continue  # the exclusion names a workplace or job the person did not state
+        # "Công chức Sở Ngoại vụ làm công tác biên dịch" for a công chức of the Sở: excluded if the rest holds too
+        unconfirmed += [_readable(piece) for piece in unheld]
         unconfirmed += [_readable(c) for c in part.conditions if not _holds(c, words)]
         quoted = part.who + (f" ({'; '.join(part.fact.data.get('conditions', []))})"
                              if part.fact.data.get("conditions") else "")
@@ -532,11 +703,13 @@ def _coverage(parts: list[_Part], person: Person, words: set[str], roles: set[st
         if part.roles and not part.roles & roles:
             continue
         needs = []
-        if part.tier and person.tier != part.tier:
+        if part.tiers and person.tier not in part.tiers:
             if person.tier is not None:
                 continue  # another tier
-            needs.append(f"công tác ở cấp {part.tier}")
-        unstated = [p for p in part.pieces if not _holds(p, words)]
+            needs.append(f"công tác ở cấp {_tier_names(part.tiers)}")
+        unstated = [p for p in part.pieces if not _holds_any(p, words)]
+        if person.workplace and any(_names_a_place(p) for p in unstated):
+            continue  # "tại cơ quan Tổng LĐLĐ Việt Nam" for someone who said they work elsewhere
         if unstated:
             needs.append(" ".join(unstated))
         if not needs:
@@ -559,7 +732,7 @@ def _eligibility(facts: list[Fact], person: Person) -> _Verdict:
     applying = [p for f in facts if f.data.get("applies") for p in _parts(f)]
     excluding = [p for f in facts if not f.data.get("applies") for p in _parts(f)]
     coverage = _coverage(applying, person, words, roles)
-    exclusion = _exclusion(excluding, words, roles)
+    exclusion = _exclusion(excluding, person, words, roles, _maybe_words(person))
     if exclusion is None or (exclusion.status == EXCLUDED_IF and coverage.status == NOT_COVERED):
         return coverage  # an exclusion that may hold changes nothing for someone not covered anyway
     if exclusion.status == EXCLUDED:
@@ -577,12 +750,12 @@ _LEADER_GROUP_RE = re.compile(r"\b(?:lanh dao|quan ly)\b")
 _FOCUS_RE = re.compile(r"^(?:tap trung|uu tien|chu trong|trong do|dac biet)\b")
 
 
-def _group_of(fact: Fact) -> tuple[set[str], str | None, bool]:
-    """Roles, tier and leadership a target's group names (from its group_key)."""
+def _group_of(fact: Fact) -> tuple[set[str], frozenset[str], bool]:
+    """Roles, tiers and leadership a target's group names (from its group_key; tiers from its words)."""
     key = fact.data.get("group_key") or plain(fact.data.get("group", ""))
     roles = {r for r in _FOLDED_ROLES if re.search(rf"\b{r}\b", key)}
-    tier = _TIER_IN_TEXT_RE.search(key)
-    return roles, normalise_tier(tier.group(1)) if tier else None, bool(_LEADER_GROUP_RE.search(key))
+    tiers = tiers_named(fact.data.get("group", "")) or tiers_named(key)
+    return roles, tiers, bool(_LEADER_GROUP_RE.search(key))
 
 
 def _binding_age(fact: Fact) -> tuple[int, bool] | None:
@@ -603,17 +776,18 @@ def _targets(index: KnowledgeIndex, facts: list[Fact], person: Person) -> list[T
         return []
     groups = {id(f): _group_of(f) for f in facts}
     # Tiers that have groups of their own for this person's roles: "cán bộ, công chức" then means the other tiers.
-    own_tiers = sorted({tier for g_roles, tier, _ in groups.values() if tier and (not g_roles or g_roles & roles)})
+    own_tiers = [t for t in TIERS if any(t in tiers for g_roles, tiers, _ in groups.values()
+                                          if not g_roles or g_roles & roles)]
     matches = []
     for fact in facts:
-        g_roles, g_tier, g_leader = groups[id(fact)]
+        g_roles, g_tiers, g_leader = groups[id(fact)]
         if g_roles and not g_roles & roles:
             continue
         depends = []
-        if g_tier:
+        if g_tiers:
             if person.tier is None:
-                depends.append(f"nếu công tác ở cấp {g_tier}")
-            elif person.tier != g_tier:
+                depends.append(f"nếu công tác ở cấp {_tier_names(g_tiers)}")
+            elif person.tier not in g_tiers:
                 continue
         elif own_tiers:
             if person.tier in own_tiers:

@@ -2,6 +2,10 @@
 
 With no question argument, `ask` and `search` read one question per line from standard input and print
 one JSON line per question (batch mode). Errors are one clear line on stderr and a non-zero exit code.
+
+The document library (knowledge/library.py; the admin page does the same): `preview` a file, `publish` the
+preview, `add` files directly, `remove` a document, `rollback` to an earlier version, list `documents`,
+`versions` and the `audit` log. Each change is logged with who made it (--by, else the shell account).
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from typing import Annotated, Optional
 import typer
 
 from .embed import EmbeddingModelError
+from .facts import KINDS as FACT_REGISTRY
 from .index import IndexLoadError
 from .ingest import IngestError
 
@@ -25,10 +30,8 @@ app = typer.Typer(
 
 IndexOption = Annotated[Optional[Path], typer.Option("--index", help="Thư mục chỉ mục (mặc định CCVC_INDEX_DIR).")]
 JsonOption = Annotated[bool, typer.Option("--json", help="In kết quả dạng JSON.")]
-# --kind option value → Fact.kind
-KIND_OF_OPTION = {"contacts": "contact", "targets": "target", "eligibility": "eligibility", "duties": "duty",
-                  "roadmap": "roadmap", "funding": "funding", "steps": "step", "links": "link",
-                  "document": "document"}
+# --kind option value → Fact.kind, for every kind the facts package registers
+KIND_OF_OPTION = {kind.option: kind.name for kind in FACT_REGISTRY.values()}
 FACT_KINDS = tuple(KIND_OF_OPTION)
 
 
@@ -72,15 +75,40 @@ def _questions(question: Optional[str]):
             yield line.rstrip("\n"), True
 
 
-def _update_index(update, paths: list[Path], index: Optional[Path], quiet: bool) -> dict:
-    """Run a build or an add on existing paths; any expected failure is one clear line."""
+ByOption = Annotated[Optional[str], typer.Option(
+    "--by", help="Người thực hiện, ghi vào nhật ký thay đổi (mặc định: tài khoản dòng lệnh).")]
+
+
+def _library(index: Optional[Path]):
+    from .library import Library
+
+    return Library.open(index)
+
+
+def _who(by: Optional[str]) -> str:
+    from .library import command_line_user
+
+    return " ".join((by or "").split())[:100] or command_line_user()
+
+
+def _change(operation, *args, **kwargs):
+    """Run a library change; any expected failure is one clear line."""
+    from .library import LibraryError
+    from .upload import UploadRefused
+
+    try:
+        return operation(*args, **kwargs)
+    except UploadRefused as exc:
+        _fail(exc.message)
+    except (IngestError, EmbeddingModelError, IndexLoadError, LibraryError, TimeoutError, ValueError) as exc:
+        _fail(str(exc))
+
+
+def _existing(paths: list[Path]) -> list[Path]:
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
         _fail(f"không tìm thấy: {', '.join(missing)}")
-    try:
-        return update(paths, index, progress=not quiet)
-    except (IngestError, EmbeddingModelError, IndexLoadError, ValueError) as exc:
-        _fail(str(exc))
+    return paths
 
 
 @app.command()
@@ -88,16 +116,24 @@ def build(
     docs: Annotated[Optional[list[Path]], typer.Option("--docs", help="Tệp hoặc thư mục tài liệu (lặp lại được).")] = None,
     index: IndexOption = None,
     quiet: Annotated[bool, typer.Option("--quiet", help="Không hiện thanh tiến trình.")] = False,
+    reset: Annotated[bool, typer.Option(
+        "--reset", help="Chỉ lấy các tệp đã cho: bỏ các tài liệu đã xuất bản và không nhớ các tài liệu đã gỡ "
+                        "từ trang quản trị.")] = False,
+    by: ByOption = None,
 ) -> None:
-    """Xây dựng (hoặc cập nhật) chỉ mục từ các tài liệu; chỉ tài liệu mới/đổi được xử lý lại."""
-    from .index import build_from_paths
+    """Xây dựng (hoặc cập nhật) chỉ mục từ các tài liệu; chỉ tài liệu mới/đổi được xử lý lại. Tài liệu đã xuất bản
+    từ trang quản trị (hoặc bằng `add`) được giữ, tài liệu đã gỡ không bị thêm lại (trừ khi có --reset)."""
     from .settings import get_settings
 
-    manifest = _update_index(build_from_paths, docs or get_settings().doc_paths, index, quiet)
+    paths = _existing(docs or get_settings().doc_paths)
+    manifest = _change(_library(index).rebuild, paths, _who(by), reset=reset, progress=not quiet)
     counts = manifest["counts"]
+    kept = sum(1 for d in manifest["documents"].values() if d.get("origin") == "library")
     typer.echo(f"Đã xây dựng chỉ mục: {counts['documents']} tài liệu, {counts['chunks']} đoạn, {counts['facts']} dữ kiện "
                f"({counts['reused_documents']} tài liệu dùng lại, {counts['embedded_chunks']} đoạn mã hóa mới) "
-               f"trong {manifest['build_seconds']} giây.")
+               f"trong {manifest['build_seconds']} giây."
+               + (f" Giữ {kept} tài liệu xuất bản từ trang quản trị." if kept else "")
+               + (f" Không thêm lại {len(manifest['removed'])} tài liệu đã gỡ." if manifest.get("removed") else ""))
 
 
 @app.command()
@@ -105,14 +141,168 @@ def add(
     files: Annotated[list[Path], typer.Argument(help="Tệp tài liệu mới (txt, md, docx, pdf, html, jsonl).")],
     index: IndexOption = None,
     quiet: Annotated[bool, typer.Option("--quiet")] = False,
+    by: ByOption = None,
 ) -> None:
-    """Thêm (hoặc thay) tài liệu vào chỉ mục hiện có."""
-    from .index import add_documents
-
-    manifest = _update_index(add_documents, files, index, quiet)
+    """Thêm (hoặc thay) tài liệu vào chỉ mục hiện có, không xem trước (xem `preview` để kiểm tra trước)."""
+    manifest = _change(_library(index).add_files, _existing(files), _who(by))
     counts = manifest["counts"]
     typer.echo(f"Đã thêm. Chỉ mục có {counts['documents']} tài liệu, {counts['chunks']} đoạn "
                f"({counts['embedded_chunks']} đoạn mã hóa mới).")
+
+
+def _print_preview(staged) -> None:
+    from .library import FACT_GROUPS
+
+    analysis = staged.analysis
+    info = analysis["info"]
+    typer.echo(f"Bản xem trước {staged.id} — {analysis['label']} ({staged.file_name})")
+    for key, title in (("doc_type", "Loại"), ("number", "Số hiệu"), ("issuer", "Cơ quan ban hành"),
+                       ("date", "Ngày"), ("subject", "Trích yếu"), ("signer", "Người ký")):
+        typer.echo(f"  {title}: {info.get(key) or '—'}")
+    typer.echo(f"  {analysis['chunks']} đoạn, {len(analysis['facts'])} dữ kiện")
+    for group, title in FACT_GROUPS:
+        facts = [f for f in analysis["facts"] if f["group"] == group]
+        if facts:
+            typer.echo(f"\n{title} ({len(facts)}):")
+            for fact in facts:
+                typer.echo(f"  - {fact['summary']}\n    📄 {fact['section']}")
+    for note in [*staged.notes, *analysis["warnings"]]:
+        typer.echo(f"⚠ {note}")
+    if staged.replaces:
+        typer.echo(f"\nXuất bản sẽ thay thế: {staged.replaces} (dùng --new để thêm thành tài liệu mới).")
+    typer.echo(f"Xuất bản: python -m knowledge publish {staged.id}")
+
+
+@app.command()
+def preview(
+    file: Annotated[Path, typer.Argument(help="Tệp cần xem trước (.docx, .pdf, .html, .txt, .md).")],
+    index: IndexOption = None,
+    by: ByOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Đọc một tệp như trang quản trị: số hiệu, cơ quan, ngày, cây mục và mọi dữ kiện kèm trích dẫn, cùng những gì
+    không đọc được. Chưa xuất bản gì: in mã bản xem trước để `publish`."""
+    from .settings import get_settings
+
+    if not file.is_file():
+        _fail(f"không tìm thấy tệp: {file}")
+    limit = get_settings().upload_max_bytes
+    with file.open("rb") as handle:
+        data = handle.read(limit + 1)  # a bigger file is refused by its size, never read whole
+    staged = _change(_library(index).stage, data, file.name, _who(by))
+    if as_json:
+        typer.echo(_dump(staged.to_dict()))
+    else:
+        _print_preview(staged)
+
+
+@app.command()
+def publish(
+    staged_id: Annotated[str, typer.Argument(help="Mã bản xem trước (từ `preview` hoặc trang quản trị).")],
+    replace: Annotated[Optional[str], typer.Option("--replace", help="Mã tài liệu được thay thế.")] = None,
+    new: Annotated[bool, typer.Option("--new", help="Thêm thành tài liệu mới, kể cả khi trùng số hiệu.")] = False,
+    index: IndexOption = None,
+    by: ByOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Xuất bản một bản xem trước: trợ lý đang chạy trả lời theo nó từ câu hỏi kế tiếp. Trùng số hiệu với một tài
+    liệu đang có thì thay thế tài liệu đó (trừ khi có --new)."""
+    library = _library(index)
+    if replace is None and not new:
+        replace = _change(library.staged, staged_id).replaces or None
+    manifest = _change(library.publish, staged_id, _who(by), replace=replace)
+    _report_change(manifest, as_json)
+
+
+@app.command()
+def remove(
+    doc_id: Annotated[str, typer.Argument(help="Mã tài liệu (xem `documents`).")],
+    index: IndexOption = None,
+    by: ByOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Gỡ một tài liệu: trợ lý không trả lời theo nó nữa; `build` không thêm lại nó."""
+    _report_change(_change(_library(index).remove, doc_id, _who(by)), as_json)
+
+
+@app.command()
+def rollback(
+    version: Annotated[Optional[str], typer.Argument(help="Phiên bản (xem `versions`); mặc định phiên bản liền "
+                                                          "trước phiên bản đang dùng.")] = None,
+    index: IndexOption = None,
+    by: ByOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Quay lại một phiên bản chỉ mục trước đó (kiểm tra checksum trước khi chuyển)."""
+    library = _library(index)
+    if version is None:
+        versions = library.versions()
+        live_at = next((i for i, v in enumerate(versions) if v.live), None)
+        older = [v for v in versions[(live_at or 0) + 1:] if v.complete] if live_at is not None else []
+        if not older:
+            _fail("không có phiên bản nào trước phiên bản đang dùng.")
+        version = older[0].name
+    _report_change(_change(library.rollback, version, _who(by)), as_json)
+
+
+def _report_change(manifest: dict, as_json: bool) -> None:
+    change = manifest.get("change", {})
+    summary = {"version": manifest.get("version") or "", "change": change, "counts": manifest.get("counts", {}),
+               "build_seconds": manifest.get("build_seconds")}
+    if as_json:
+        typer.echo(_dump(summary))
+        return
+    counts = summary["counts"]
+    typer.echo(f"Xong ({change.get('action', '')}{' ' + change['doc_id'] if change.get('doc_id') else ''}). "
+               f"Chỉ mục có {counts.get('documents')} tài liệu, {counts.get('chunks')} đoạn.")
+
+
+@app.command()
+def documents(index: IndexOption = None, as_json: JsonOption = False) -> None:
+    """Liệt kê tài liệu trong chỉ mục: số hiệu, cơ quan, ngày, số đoạn, số dữ kiện, thời điểm thêm."""
+    from .library import document_rows
+
+    base = _load_facts(index)
+    rows = document_rows(base.documents, base.manifest)
+    if as_json:
+        typer.echo(_dump({"version": base.version, "documents": [row.to_dict() for row in rows]}))
+        return
+    for row in rows:
+        typer.echo(f"{row.doc_id}\n   {row.label} — {row.issuer or '—'}, {row.date or '—'}; {row.chunks} đoạn, "
+                   f"{row.facts} dữ kiện; thêm {row.added}{' bởi ' + row.added_by if row.added_by else ''}")
+
+
+@app.command()
+def versions(index: IndexOption = None, as_json: JsonOption = False) -> None:
+    """Các phiên bản chỉ mục còn lưu (mới nhất trước), phiên bản đang dùng và thay đổi đã tạo ra mỗi phiên bản."""
+    from dataclasses import asdict
+
+    found = _library(index).versions()
+    if as_json:
+        typer.echo(_dump({"versions": [asdict(v) for v in found]}))
+        return
+    for v in found:
+        change = v.change
+        what = " ".join(str(change.get(k)) for k in ("action", "label", "doc_id") if change.get(k))
+        typer.echo(f"{'*' if v.live else ' '} {v.name}  {v.created}  {v.documents} tài liệu  {what}"
+                   f"{' — ' + change['by'] if change.get('by') else ''}")
+
+
+@app.command()
+def audit(
+    limit: Annotated[int, typer.Option("--limit", min=1, max=10000, help="Số dòng mới nhất.")] = 50,
+    index: IndexOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Nhật ký thay đổi thư viện tài liệu: ai, khi nào, làm gì."""
+    entries = _library(index).audit(limit)
+    if as_json:
+        typer.echo(_dump({"entries": entries}))
+        return
+    for entry in entries:
+        what = entry.get("label") or entry.get("doc_id") or entry.get("file") or entry.get("version") or ""
+        typer.echo(f"{entry['at']}  {entry['by']}  {entry['action_label']}  {what}"
+                   f"{'  — ' + entry['message'] if entry.get('message') else ''}")
 
 
 def _print_answer(result) -> None:
@@ -184,8 +374,16 @@ def facts(
         typer.echo(_dump({"facts": [f.to_dict() for f in selected]}))
         return
     for fact in selected:
-        summary = ", ".join(f"{k}={v}" for k, v in fact.data.items() if v not in ("", [], None))
+        summary = ", ".join(f"{k}={_shown(v)}" for k, v in fact.data.items() if v not in ("", [], None, {})
+                            and not isinstance(v, dict))
         typer.echo(f"[{fact.kind}] {summary}\n   📄 {fact.section}")
+
+
+def _shown(value):
+    """A fact's value for the plain listing: a list of records (a document's legal bases) by what each names."""
+    if isinstance(value, list) and value and all(isinstance(item, dict) for item in value):
+        return "[" + "; ".join(str(item.get("document") or item.get("text") or item) for item in value) + "]"
+    return value
 
 
 def _person(description: Optional[str], role: Optional[str], tier: Optional[str], leader: Optional[bool],

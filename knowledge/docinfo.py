@@ -14,6 +14,7 @@ import datetime as dt
 import re
 
 from .model import DocInfo, Document
+from .preamble import read_preamble
 from .structure import Line, clean_lines
 from .text import strip_diacritics
 
@@ -78,7 +79,7 @@ _AGENCY_START_RE = re.compile(
 )
 # The national motto (and the Party's) fills the header's right cell: never the issuer.
 _MOTTOS_PLAIN = ("CONG HOA XA HOI CHU NGHIA VIET NAM", "DOC LAP - TU DO - HANH PHUC", "DOC LAP – TU DO – HANH PHUC",
-                 "DANG CONG SAN VIET NAM")
+                 "DANG CONG SAN VIET NAM", "HOA XA HOI CHU NGHIA VIET NAM")
 
 # Signature block.
 _SIGN_PREFIX_RE = re.compile(r"^(?:TM|KT|TL|TUQ|Q|PP|T/M|K/T|T/L)\.\s*")
@@ -112,13 +113,15 @@ _ADMIN_UNIT_START_RE = re.compile(r"^(?:THÀNH PHỐ|THỊ XÃ|THỊ TRẤN|TỈ
 
 
 def extract_info(doc: Document, lines: list[Line] | None = None) -> DocInfo:
-    """Read type, number, issuer, place, date, subject, signer and cited documents from the text.
-    `lines` are the document's clean lines when the caller has them already."""
-    lines = [line.text for line in (clean_lines(doc.source or "") if lines is None else lines)]
+    """Read type, number, issuer, place, date, subject, signer and cited documents from the text, and from its
+    preamble what it does (action, object, documents implemented), on whose proposal and on what legal bases
+    (preamble.py). `lines` are the document's clean lines when the caller has them already."""
+    spans = clean_lines(doc.source or "") if lines is None else lines
+    lines = [line.text for line in spans]
     if not lines:
         return DocInfo()
     preamble = _preamble(lines)
-    header = preamble[:HEADER_LINES]
+    header = _mend_header(preamble[:2 * HEADER_LINES])[:HEADER_LINES]
     number = _number(header)
     heading_at, heading_type, heading_rest = _type_heading(preamble)
     place, date = _place_and_date(header)
@@ -128,10 +131,20 @@ def extract_info(doc: Document, lines: list[Line] | None = None) -> DocInfo:
         number=number,
         place=place,
         date=date,
-        subject=_subject(preamble, heading_at, heading_rest),
         signer=signer,
         signer_title=signer_title,
     )
+    info.subject, first, last = _subject(preamble, heading_at, heading_rest, lines)
+    subject_span = (spans[first].start, spans[last].end) if first >= 0 else None
+    if subject_span:
+        info.spans["subject"] = list(subject_span)
+    grounds = read_preamble(doc.source, spans, len(preamble), info.subject, subject_span)
+    info.action, info.action_object, info.implements = grounds.action, grounds.action_object, grounds.implements
+    info.proposer, info.proposer_agencies, info.proposal = grounds.proposer, grounds.proposer_agencies, grounds.proposal
+    info.consulted, info.effective = grounds.consulted, grounds.effective
+    info.legal_bases = grounds.legal_bases
+    info.attached_to = _attached_to(preamble)
+    info.spans.update(grounds.spans)
     info.issuer = (
         _issuer_from_header(header)
         or _issuer_from_authority(preamble)
@@ -162,6 +175,32 @@ def _preamble(lines: list[str]) -> list[str]:
         if _SECTION_RE.match(line.lstrip("*_# ")):
             return lines[:index]
     return lines[:PREAMBLE_LINES]
+
+
+def _is_complete(upper: str) -> bool:
+    """An upper-case header line that is a whole name or motto, not the first piece of one a web copy broke."""
+    text = upper.strip(" -–_.")
+    if text in _FIXED_NAMES or _motto_start(text) >= 0 or _TYPE_HEADING_RE.match(text):
+        return True
+    expanded = " ".join(_ISSUER_ABBREVIATIONS.get(word, word) for word in text.split())
+    return any(expanded.startswith(kind + " ") for kind in _AGENCY_KINDS)
+
+
+def _mend_header(header: list[str]) -> list[str]:
+    """Header lines with the names, the motto and the number a web copy broke over lines put back together:
+    'THỦ TƯỚNG CHÍNH' / 'PHỦ', 'ỦY' / 'BAN NHÂN DÂN' / 'THÀNH PHỐ …', 'CỘNG' / 'HÒA XÃ HỘI …', 'Số:' / '1659/QĐ-TTg'."""
+    out: list[str] = []
+    for line in header:
+        if out:
+            previous = out[-1]
+            broken_name = " | " not in previous and " | " not in line and _is_upper(previous) \
+                and _is_upper(line) and not _is_complete(previous)
+            bare_number = re.fullmatch(r"(?:Số|SỐ)\s*:?", previous.strip()) is not None
+            if broken_name or bare_number:
+                out[-1] = f"{previous.rstrip()} {line.strip()}"
+                continue
+        out.append(line)
+    return out
 
 
 def _is_upper(text: str) -> bool:
@@ -281,27 +320,100 @@ def _iso_date(year: str, month: str, day: str) -> str:
 # Subject (trích yếu)
 
 
-def _subject(preamble: list[str], heading_at: int, heading_rest: str) -> str:
-    for line in preamble[:HEADER_LINES]:
+def _subject(preamble: list[str], heading_at: int, heading_rest: str, body: list[str]) -> tuple[str, int, int]:
+    """The subject (trích yếu), and the indices of the first and last preamble lines it was read from (-1, -1 when
+    it was taken from a sentence of the body)."""
+    for index, line in enumerate(preamble[:HEADER_LINES]):
         for cell in _cells(line):
             match = _V_V_RE.search(cell)
             if match:
-                return _cut(_capitalise_first(_without_place_and_date(match.group("subject"))), 300)
+                return _cut(_capitalise_first(_without_place_and_date(match.group("subject"))), 300), index, index
     if heading_rest:
-        return _cut(heading_rest, 300)
+        return _cut(heading_rest, 300), heading_at, heading_at
     if heading_at >= 0:
-        for line in preamble[heading_at + 1:]:
-            following = " ".join(_cells(line))
+        for index in range(heading_at + 1, len(preamble)):
+            following = " ".join(_cells(preamble[index]))
             if _is_header_line(following):
                 continue  # a web copy may put the number/date table under the heading
-            if not _BODY_START_RE.match(following) and not _is_upper(following) and not following.endswith(":"):
-                return _cut(_capitalise_first(following.rstrip(" .;")), 300)
-            break
+            if _BODY_START_RE.match(following) or following.endswith(":"):
+                break
+            if not _is_upper(following):
+                return _cut(_capitalise_first(following.rstrip(" .;")), 300), index, index
+            # "QUYẾT ĐỊNH / PHÊ DUYỆT ĐỀ ÁN “…” / THỦ TƯỚNG CHÍNH PHỦ": upper-case lines up to the authority's
+            if _is_authority(following):
+                break
+            last = index
+            while last + 1 < len(preamble) and _is_upper(preamble[last + 1]) \
+                    and not _is_authority(preamble[last + 1]) and not preamble[last + 1].rstrip().endswith(":"):
+                last += 1
+            upper = " ".join(" ".join(_cells(line)) for line in preamble[index:last + 1])
+            return _cut(recase(upper.rstrip(" .;"), body), 300), index, last
     for line in _body_paragraphs(preamble)[:2]:
         for pattern in (_ISSUED_WHAT_RE, _GUIDES_WHAT_RE):
             match = pattern.search(line)
             if match:
-                return _cut(_capitalise_first(match.group("what").strip(" ,.;")), 200)
+                return _cut(_capitalise_first(match.group("what").strip(" ,.;")), 200), -1, -1
+    return "", -1, -1
+
+
+def _is_authority(text: str) -> bool:
+    """The line naming who decides, under a decision's subject: 'THỦ TƯỚNG CHÍNH PHỦ', 'BỘ TRƯỞNG BỘ NỘI VỤ',
+    'ỦY BAN NHÂN DÂN THÀNH PHỐ HỒ CHÍ MINH', 'CHỦ TỊCH ỦY BAN NHÂN DÂN TỈNH …'."""
+    text = " ".join(_cells(text)).strip()
+    return bool(text in _FIXED_NAMES or _AUTHORITY_RE.match(text)
+                or re.match(r"^(?:ỦY BAN NHÂN DÂN|UỶ BAN NHÂN DÂN|UBND|HỘI ĐỒNG NHÂN DÂN|HĐND)\b", text))
+
+
+_WORD_RE = re.compile(r"\w+")
+
+
+def recase(upper: str, body: list[str]) -> str:
+    """Sentence case for an upper-case subject, keeping the capitals the document's own mixed-case text gives a
+    word (proper names: 'HỒ CHÍ MINH' → 'Hồ Chí Minh', 'ĐỀ ÁN' → 'Đề án' when the body writes 'Đề án'). A word
+    takes the case its pair with the next word has in the body, else its own most frequent case mid-sentence;
+    the first word, and the first after an opening quote, are capitalised."""
+    capital: dict[str, int] = {}
+    pairs: dict[tuple[str, str], int] = {}
+    for line in body:
+        if _is_upper(line):
+            continue
+        words = [(m.group(0), m.start()) for m in _WORD_RE.finditer(line)]
+        for n, (word, at) in enumerate(words):
+            if n == 0 or line[max(0, at - 2):at].strip() in (".", ":", ";"):
+                continue  # a sentence's first word is capitalised whatever it is
+            vote = 1 if word[:1].isupper() else -1
+            capital[word.lower()] = capital.get(word.lower(), 0) + vote
+            if n + 1 < len(words):
+                key = (word.lower(), words[n + 1][0].lower())
+                pairs[key] = pairs.get(key, 0) + vote
+    lower = upper.lower()
+    words = list(_WORD_RE.finditer(lower))
+    out = list(lower)
+    named = False  # the word before is part of a name
+    for n, m in enumerate(words):
+        word = m.group(0)
+        following = words[n + 1].group(0) if n + 1 < len(words) else ""
+        # a word alone votes only to end a name ("Hà Nam" before "năm"): "Ban" of "Ban Thường vụ" does not make
+        # "ban hành" a name
+        vote = pairs.get((word, following)) or (capital.get(word, 0) if named else 0)
+        opening = n == 0 or lower[max(0, m.start() - 1):m.start()] in ("“", '"', "‘", "'", "(")
+        if opening or vote > 0:
+            out[m.start()] = out[m.start()].upper()
+        named = vote > 0
+    return "".join(out)
+
+
+_ATTACHED_RE = re.compile(
+    r"^\(?\s*(?:Ban hành\s+)?kèm theo\s+(?P<kind>Quyết định|Nghị quyết|Nghị định|Thông tư|Công văn|Chỉ thị)\s+"
+    r"(?:số\s*:?\s*)?(?P<num>\d+[a-zA-Z]?(?:\s*/\s*[^\W_][\w.&-]*)+)", re.I)
+
+
+def _attached_to(preamble: list[str]) -> str:
+    """A plan or rule issued with a decision says so under its heading: '(Kèm theo Quyết định số 1550/QĐ-BTP …)'."""
+    for line in preamble[:HEADER_LINES + 5]:
+        match = _ATTACHED_RE.match(" ".join(_cells(line)))
+        if match:
+            return f"{_capitalise_first(match.group('kind').lower())} {_clean_number(match.group('num'))}"
     return ""
 
 

@@ -3,16 +3,16 @@
 The rule check (check.py) and the targets table (targets.py) need only documents.jsonl and facts.jsonl, so a
 process that serves them (the portal, the `check` and `targets` commands) loads these two verified files and
 nothing else: no model checksum, no FAISS or BM25 index. `FactCache` keeps one loaded copy for a long-running
-process and reloads it when a build switches the index to a new version.
+process and reloads it when a build switches the index to a new version (knowledge.live.LiveCache).
 """
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from .index import POINTER, IndexLoadError, LiveVersion, document_label, rebuild_hint
+from .index import IndexLoadError, LiveVersion, document_label, rebuild_hint
+from .live import LiveCache
 from .model import Document, Fact
 from .settings import KnowledgeSettings, get_settings
 
@@ -59,22 +59,9 @@ def load_facts(index_dir: Path | None = None, settings: KnowledgeSettings | None
     return FactBase(live.folder, live.manifest, documents, facts)
 
 
-class FactCache:
+class FactCache(LiveCache[FactBase]):
     """One FactBase per process, loaded on first use and again only when the index's live version changes
-    (reading the CURRENT pointer is all a request costs). Thread-safe; errors are raised, never cached."""
+    (a stat of the CURRENT pointer is all a request costs). Thread-safe; see knowledge.live.LiveCache."""
 
     def __init__(self, index_dir: Path) -> None:
-        self.index_dir = Path(index_dir)
-        self._lock = threading.Lock()
-        self._loaded: FactBase | None = None
-
-    def get(self) -> FactBase:
-        with self._lock:
-            try:
-                current = (self.index_dir / POINTER).read_text(encoding="utf-8").strip()
-            except OSError:
-                current = None  # load_facts says what is wrong
-            if self._loaded is None or self._loaded.version != current:
-                self._loaded = None
-                self._loaded = load_facts(self.index_dir)
-            return self._loaded
+        super().__init__(index_dir, load_facts)

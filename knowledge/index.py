@@ -15,10 +15,15 @@ Layout of an index folder:
 A build never touches the live version: it writes `.building-<pid>-…/`, flushes every file to disk, renames it to
 `v-…/` and only then replaces CURRENT, so a crash or a power cut half-way leaves the previous index serving (a
 leftover `.building-…` folder of a dead build is removed by the next build). Loading verifies every file's checksum.
+The last CCVC_KEEP_VERSIONS versions stay on disk: pointing CURRENT back at one of them (`point_to`) is a rollback.
+Each manifest says what made its version (`change`: who, when, which document) and which documents an
+administrator removed (`removed`), so that rebuilding from the document folder does not bring them back
+(knowledge/library.py).
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import logging
@@ -26,9 +31,10 @@ import os
 import shutil
 import tempfile
 import time
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Iterator
 
 import faiss
 import numpy as np
@@ -49,8 +55,8 @@ log = logging.getLogger(__name__)
 
 FORMAT_VERSION = 2  # bump when chunking or indexed text changes: older builds are then rebuilt
 POINTER = "CURRENT"
-KEEP_VERSIONS = 2  # the live one and the one before it
 BUILDING = ".building-"  # a build in progress: .building-<pid>-v-…, renamed to v-… once on disk
+LOCK = ".lock"  # held by whoever reads the live documents to write a new version from them (index_lock)
 
 
 class IndexLoadError(RuntimeError):
@@ -136,7 +142,7 @@ class KnowledgeIndex:
 # ---------------------------------------------------------------- building
 
 
-ANALYSER_MODULES = ("text.py", "structure.py", "docinfo.py", "facts.py", "index.py")
+ANALYSER_MODULES = ("text.py", "structure.py", "docinfo.py", "preamble.py", "facts", "index.py")  # a folder: its *.py files
 
 
 def analyser_checksum() -> str:
@@ -145,7 +151,9 @@ def analyser_checksum() -> str:
     digest = hashlib.sha256()
     package = Path(__file__).resolve().parent
     for name in ANALYSER_MODULES:
-        digest.update((package / name).read_bytes())
+        path = package / name
+        for file in sorted(path.glob("*.py")) if path.is_dir() else [path]:
+            digest.update(file.read_bytes())
     return digest.hexdigest()
 
 
@@ -228,12 +236,16 @@ def build_index(
     index_dir: Path | None = None,
     settings: KnowledgeSettings | None = None,
     progress: bool = True,
+    change: dict | None = None,
+    removed: Iterable[str] = (),
 ) -> dict:
     """Build (or incrementally rebuild) the index from documents; returns the new manifest.
 
     Unchanged documents (same text, model, chunking and analysing code) keep their chunks and facts;
     chunks whose indexed text was embedded before keep their vectors, so only new or changed text is
     embedded. The lexical and FAISS indexes are rebuilt whole: that is cheap next to embedding.
+    `change` (what made this version: action, who, document) and `removed` (ids an administrator removed) are
+    recorded in the manifest.
     """
     settings = settings or get_settings()
     index_dir = Path(index_dir or settings.index_dir)
@@ -247,6 +259,8 @@ def build_index(
     model_sum = model_checksum(settings.embedding_model)
     analyser = analyser_checksum()
     previous = _previous_build(index_dir, model_sum, settings.chunk_max_chars, analyser)
+    before = live_manifest(index_dir).get("documents", {})
+    now = time.strftime("%Y-%m-%dT%H:%M:%S%z")
 
     analysed: list[AnalysedDocument] = []
     reused = 0
@@ -293,15 +307,18 @@ def build_index(
         (folder / "accents.json").write_text(json.dumps(accents.to_dict(), ensure_ascii=False), encoding="utf-8")
         manifest = {
             "format_version": FORMAT_VERSION,
-            "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "created": now,
             "model": {"name": settings.embedding_model, "checksum": model_sum, "dimension": int(dimension)},
             "chunk_max_chars": settings.chunk_max_chars,
             "analyser": analyser,
             "documents": {
                 a.doc.doc_id: {"checksum": a.checksum, "chunks": len(a.chunks), "facts": len(a.facts),
-                               "label": document_label(a.doc), "path": a.doc.meta.get("path", "")}
+                               "label": document_label(a.doc), "path": a.doc.meta.get("path", ""),
+                               **_provenance(a, before.get(a.doc.doc_id), now)}
                 for a in analysed
             },
+            "removed": sorted(set(removed) - {a.doc.doc_id for a in analysed}),
+            "change": change or {"action": "build"},
             "counts": {"documents": len(analysed), "chunks": len(chunks), "facts": len(facts),
                        "reused_documents": reused, "embedded_chunks": embedded},
             "build_seconds": round(time.perf_counter() - started, 2),
@@ -320,9 +337,18 @@ def build_index(
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
-    _switch_to(index_dir, folder.name)
+    _switch_to(index_dir, folder.name, settings.keep_versions)
     log.info("index %s: %s", folder, manifest["counts"])
     return manifest
+
+
+def _provenance(analysed: AnalysedDocument, before: dict | None, now: str) -> dict:
+    """Where a document came from (the document folder, or the library: an upload or `add`), who added it and when
+    this text of it was first indexed (kept from the previous version while its text is unchanged)."""
+    meta = analysed.doc.meta
+    unchanged = before is not None and before.get("checksum") == analysed.checksum and before.get("added")
+    return {"origin": meta.get("origin", "files"), "added_by": meta.get("added_by", ""),
+            "added": before["added"] if unchanged else meta.get("added_at") or now}
 
 
 def _dense_index(embeddings: np.ndarray, settings: KnowledgeSettings) -> faiss.Index:
@@ -375,19 +401,110 @@ def _remove_dead_builds(index_dir: Path) -> None:
         shutil.rmtree(path, ignore_errors=True)
 
 
-def _switch_to(index_dir: Path, version: str) -> None:
-    """Point CURRENT at the new version atomically, then drop versions older than the previous one."""
+def _write_pointer(index_dir: Path, version: str) -> None:
+    """Replace CURRENT atomically (a reader sees the old name or the new one, never a mix), durably."""
     tmp = index_dir / f".{POINTER}.{os.getpid()}"
     tmp.write_text(version + "\n", encoding="utf-8")
     with tmp.open("rb") as handle:
         os.fsync(handle.fileno())
     os.replace(tmp, index_dir / POINTER)
     _fsync_dir(index_dir)
+
+
+def _switch_to(index_dir: Path, version: str, keep_versions: int) -> None:
+    """Point CURRENT at the new version, then drop all but the newest `keep_versions` versions (the live one is
+    always kept)."""
+    _write_pointer(index_dir, version)
     versions = sorted((p for p in index_dir.glob("v-*") if p.is_dir()), key=lambda p: p.stat().st_mtime)
-    keep = {version} | {p.name for p in versions[-KEEP_VERSIONS:]}
+    keep = {version} | {p.name for p in versions[-max(keep_versions, 1):]}
     for path in versions:
         if path.name not in keep:
             shutil.rmtree(path, ignore_errors=True)
+
+
+@contextmanager
+def index_lock(index_dir: Path, timeout: float = 900.0) -> Iterator[None]:
+    """Held while the live documents are read and a new version written from them (add, publish, remove, rollback,
+    rebuild): two such changes at once would each start from the same version and the second would undo the first.
+    An flock on a file in the index folder, so it also holds between processes (the portal's publish and a
+    `python -m knowledge add` in a shell). Raises TimeoutError when another change holds it for `timeout` s."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with (index_dir / LOCK).open("a") as handle:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"chỉ mục {index_dir} đang được thay đổi bởi một thao tác khác") from None
+                time.sleep(0.1)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+def live_manifest(index_dir: Path) -> dict:
+    """The live version's manifest as written ({} when there is none or it cannot be read): for provenance and
+    listings, never for loading (load_index verifies)."""
+    try:
+        return json.loads((live_version(index_dir) / "manifest.json").read_text(encoding="utf-8"))
+    except (IndexLoadError, OSError, ValueError):
+        return {}
+
+
+@dataclass
+class VersionInfo:
+    name: str
+    live: bool
+    created: str
+    change: dict
+    documents: int
+    chunks: int
+    facts: int
+    complete: bool  # its manifest could be read (a rollback to it is possible)
+
+
+def list_versions(index_dir: Path) -> list[VersionInfo]:
+    """The versions on disk, newest first, with what made each (from their manifests)."""
+    try:
+        current = (index_dir / POINTER).read_text(encoding="utf-8").strip()
+    except OSError:
+        current = ""
+    found = []
+    for path in sorted((p for p in index_dir.glob("v-*") if p.is_dir()), key=lambda p: p.stat().st_mtime,
+                       reverse=True):
+        try:
+            manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
+            counts = manifest.get("counts", {})
+            found.append(VersionInfo(path.name, path.name == current, manifest.get("created", ""),
+                                     manifest.get("change") or {"action": "build"}, counts.get("documents", 0),
+                                     counts.get("chunks", 0), counts.get("facts", 0), True))
+        except (OSError, ValueError, AttributeError):
+            found.append(VersionInfo(path.name, path.name == current, "", {}, 0, 0, 0, False))
+    return found
+
+
+def point_to(index_dir: Path, version: str) -> dict:
+    """Make an earlier version live again (a rollback): only a version folder of this index, whose files all match
+    their checksums, built in this format. Returns its manifest. The caller holds index_lock."""
+    names = {p.name for p in index_dir.glob("v-*") if p.is_dir()}
+    if version not in names:
+        raise IndexLoadError(f"Không có phiên bản '{version}' trong chỉ mục {index_dir}.")
+    candidate = LiveVersion(index_dir, index_dir / version, {})
+    try:
+        candidate.manifest = json.loads((candidate.folder / "manifest.json").read_text(encoding="utf-8"))
+        files = candidate.manifest["files"]
+        if not isinstance(files, dict):
+            raise ValueError("không có danh sách checksum")
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise IndexLoadError(f"Phiên bản {version} không có manifest hợp lệ ({exc}).") from exc
+    candidate.check_format()
+    for name in files:
+        candidate.verified(name)
+    _write_pointer(index_dir, version)
+    return candidate.manifest
 
 
 def build_from_paths(paths: Iterable[Path], index_dir: Path | None = None,

@@ -1,12 +1,14 @@
 """Read guidance documents from files and folders into `Document`s.
 
-Supported: .txt, .md, .docx, .pdf, .html/.htm, and .jsonl (a bulk corpus, one document per line).
+Supported: .txt, .md, .docx, .pdf, .html/.htm, and .jsonl (a bulk corpus, one document per line). An upload's
+bytes are read the same way without touching the disk (`read_bytes`; knowledge/upload.py decides their type).
 `Document.source` is the text exactly as it will be cited: only line endings are unified here;
 normalisation happens downstream on spans of it.
 """
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from pathlib import Path
@@ -75,24 +77,54 @@ def read_file(path: Path | str) -> list[Document]:
             f"(hỗ trợ: {', '.join(SUPPORTED_EXTENSIONS)})",
             f"unsupported file type '{suffix}'",
         )
-    reader = _READERS[suffix]
-    if reader is None:
+    if _READERS[suffix] is None:
         return _read_jsonl(path)
+    return [_read_one(path, suffix, path.name, path.stem, {"path": str(path)})]
+
+
+class InMemoryFile:
+    """An uploaded file's bytes under a display name: what the readers accept besides a Path (they call
+    read_bytes(), or open it through _openable), so an upload is never written to disk to be read."""
+
+    def __init__(self, data: bytes, name: str) -> None:
+        self.data, self.name = data, name
+
+    def read_bytes(self) -> bytes:
+        return self.data
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def _openable(source: Path | InMemoryFile) -> str | io.BytesIO:
+    return io.BytesIO(source.data) if isinstance(source, InMemoryFile) else str(source)
+
+
+def read_bytes(data: bytes, suffix: str, doc_id: str, title: str = "") -> Document:
+    """One document from a file's bytes read as `suffix` (".docx", ".pdf", ".html", ".md", ".txt"), which the caller
+    decided from the content; `doc_id` names it in messages and in the index. Nothing is written to disk."""
+    if suffix not in _READERS or _READERS[suffix] is None:
+        raise IngestError(doc_id, f"định dạng '{suffix}' không đọc được từ tệp tải lên", f"unsupported '{suffix}'")
+    return _read_one(InMemoryFile(data, doc_id), suffix, doc_id, title or doc_id, {})
+
+
+def _read_one(source: Path | InMemoryFile, suffix: str, doc_id: str, fallback_title: str, meta: dict) -> Document:
+    reader = _READERS[suffix]
     try:
-        text, title = reader(path)
+        text, title = reader(source)
     except IngestError:
         raise
     except OSError as exc:
-        raise IngestError(path, f"lỗi đọc tệp ({exc.strerror or exc})", str(exc)) from exc
-    source = _unify_line_endings(text)
-    if not source.strip():
-        raise IngestError(path, "tài liệu không có nội dung văn bản", "the document contains no text")
-    return [Document(
-        doc_id=path.name,
-        source=source,
-        title=(title or "").strip() or path.stem,
-        meta={"format": _FORMAT_NAMES.get(suffix, suffix.lstrip(".")), "path": str(path)},
-    )]
+        raise IngestError(source, f"lỗi đọc tệp ({exc.strerror or exc})", str(exc)) from exc
+    text_source = _unify_line_endings(text)
+    if not text_source.strip():
+        raise IngestError(source, "tài liệu không có nội dung văn bản", "the document contains no text")
+    return Document(
+        doc_id=doc_id,
+        source=text_source,
+        title=(title or "").strip() or fallback_title,
+        meta={"format": _FORMAT_NAMES.get(suffix, suffix.lstrip(".")), **meta},
+    )
 
 
 def _files_in_folder(folder: Path) -> list[Path]:
@@ -132,11 +164,11 @@ def _decode(data: bytes) -> str:
 # Plain text and Markdown
 
 
-def _read_txt(path: Path) -> tuple[str, str]:
+def _read_txt(path: Path | InMemoryFile) -> tuple[str, str]:
     return _decode(path.read_bytes()), ""
 
 
-def _read_markdown(path: Path) -> tuple[str, str]:
+def _read_markdown(path: Path | InMemoryFile) -> tuple[str, str]:
     from markdown_it import MarkdownIt
 
     tokens = MarkdownIt("commonmark").enable("table").parse(_decode(path.read_bytes()))
@@ -199,12 +231,12 @@ def _html_block_text(html: str) -> list[str]:
 # Word
 
 
-def _read_docx(path: Path) -> tuple[str, str]:
+def _read_docx(path: Path | InMemoryFile) -> tuple[str, str]:
     import docx
     from docx.table import Table
 
     try:
-        document = docx.Document(str(path))
+        document = docx.Document(_openable(path))
         numbering = _WordNumbering(document)
         lines: list[str] = []
         first_heading = ""
@@ -348,11 +380,11 @@ def _to_roman(value: int) -> str:
 # PDF
 
 
-def _read_pdf(path: Path) -> tuple[str, str]:
+def _read_pdf(path: Path | InMemoryFile) -> tuple[str, str]:
     from pypdf import PdfReader
 
     try:
-        reader = PdfReader(str(path))
+        reader = PdfReader(_openable(path))
         if reader.is_encrypted and not reader.decrypt(""):
             raise IngestError(path, "tệp PDF được bảo vệ bằng mật khẩu", "password-protected PDF")
         pages = [page.extract_text() or "" for page in reader.pages]
@@ -395,7 +427,7 @@ _BLOCK_TAGS = {
 }
 
 
-def _read_html(path: Path) -> tuple[str, str]:
+def _read_html(path: Path | InMemoryFile) -> tuple[str, str]:
     from bs4 import BeautifulSoup
 
     soup = BeautifulSoup(path.read_bytes(), "lxml")  # bytes: bs4 honours <meta charset>

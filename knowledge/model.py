@@ -32,6 +32,21 @@ class DocInfo:
     signer: str = ""  # Nguyễn Xuân Bình
     signer_title: str = ""  # KT. Chủ tịch, Phó Chủ tịch
     references: list[str] = field(default_factory=list)  # căn cứ: 1659/QĐ-TTg, …
+    # From the preamble (preamble.py): what the document does, on whose proposal, on what legal bases.
+    action: str = ""  # Phê duyệt, Ban hành, Triển khai thực hiện (its subject's or Điều 1's first verb)
+    action_object: str = ""  # what it approves, issues or carries out: Đề án “Chương trình quốc gia …”
+    implements: list[str] = field(default_factory=list)  # documents it carries out: Quyết định 1659/QĐ-TTg
+    proposer: str = ""  # on whose proposal (xét/theo đề nghị của): Bộ trưởng Bộ Nội vụ
+    proposer_agencies: list[str] = field(default_factory=list)  # the bodies that proposed it: Bộ Nội vụ
+    proposal: str = ""  # the submission cited with it: Tờ trình 45/TTr-SNV
+    consulted: str = ""  # whom it was agreed with (sau khi thống nhất với …)
+    effective: str = ""  # when it takes effect, as it says: "từ ngày ký", "kể từ ngày 01 tháng 7 năm 2021"
+    # One per document cited by a "Căn cứ …" or "Thực hiện …" clause: cue, text, document ("Nghị định
+    # 101/2017/NĐ-CP", "Luật Tổ chức Chính phủ"), kind, number, date (ISO), issuer, start, end (source span).
+    legal_bases: list[dict[str, Any]] = field(default_factory=list)
+    attached_to: str = ""  # the decision a plan or rule was issued with ("Kèm theo Quyết định số …")
+    # source [start, end] of: subject, action, proposer, consulted, effective
+    spans: dict[str, list[int]] = field(default_factory=dict)
 
     @property
     def label(self) -> str:

@@ -6,6 +6,7 @@ import os
 from functools import lru_cache
 from pathlib import Path
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -48,6 +49,24 @@ class KnowledgeSettings(BaseSettings):
     onnx_dir: Path = REPO_ROOT / "var" / "onnx"
     # CPU threads for torch, ONNX Runtime and FAISS.
     threads: int = 2
+    # Index versions kept on disk, the live one included: the earlier ones are what a rollback can return to
+    # (each costs the index's size on disk; the documents' text and vectors are copied, not shared).
+    keep_versions: int = Field(5, ge=2)
+    # Uploads through the admin page or `python -m knowledge preview` (knowledge/upload.py). The largest file:
+    upload_max_bytes: int = Field(20 * 1024 * 1024, ge=1024)
+    # The most pages of a PDF; other formats may hold as much text as this many pages at upload_chars_per_page.
+    upload_max_pages: int = Field(300, ge=1)
+    upload_chars_per_page: int = Field(4000, ge=100)
+    # A .docx is a zip: what its entries may unpack to in all, how many entries, and how much one entry of more than
+    # 1 MiB may be compressed (Word's XML packs ≈ 5–20×; an archive bomb thousands of times).
+    upload_max_unpacked_bytes: int = Field(100 * 1024 * 1024, ge=1024)
+    upload_max_entries: int = Field(1000, ge=10)
+    upload_max_ratio: int = Field(100, ge=10)
+    # The child process that reads an upload: CPU seconds and memory (MiB of address space) it may use.
+    upload_cpu_seconds: int = Field(60, ge=5)
+    upload_memory_mb: int = Field(2048, ge=256)
+    # Previews not published or discarded are deleted after this many hours.
+    upload_keep_hours: float = Field(24.0, gt=0)
 
     @property
     def doc_paths(self) -> list[Path]:

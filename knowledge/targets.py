@@ -2,7 +2,7 @@
 one column per target year, with the conditions and the citation; as text, JSON, CSV (UTF-8 with BOM, for
 Excel) and XLSX.
 
-Everything comes from the target facts extracted at build time (facts.py): years, groups and levels are those
+Everything comes from the target facts extracted at build time (the facts package): years, groups and levels are those
 the documents state, nothing is known in advance. Accepts a KnowledgeIndex or a FactBase (factbase.py).
 """
 

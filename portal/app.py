@@ -32,8 +32,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.formparsers import MultiPartException
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
-from . import admin, feedback, hr, session, widget
-from .json_api import BodyTooLarge, media_type, problem, read_body, read_json
+from . import admin, feedback, hr, library_admin, session, widget
+from .json_api import BodyTooLarge, media_type, multipart_form, problem, read_body, read_json
 from .limits import RateLimiter
 from .rasa import BUSY, RasaClient, RasaUnavailable, typed_question
 from .settings import PortalSettings
@@ -159,7 +159,8 @@ def create_app(settings: PortalSettings | None = None, speech: SpeechState | Non
         except Exception:  # noqa: BLE001 - the log gets the trace, the user a clear message
             log.exception("unhandled error on %s %s", request.method, request.url.path)
             response = problem(500, "server_error", SERVER_ERROR)
-        response.headers.update(SECURITY_HEADERS)
+        for name, value in SECURITY_HEADERS.items():  # a route may set its own (the admin pages: Referrer-Policy)
+            response.headers.setdefault(name, value)
         origin = request.headers.get("origin")
         cross_site = bool(origin) and urlsplit(origin).netloc != request.headers.get("host")
         if fresh and not cross_site:  # a host portal's page (the widget) gets no session: browsers refuse it anyway
@@ -193,6 +194,7 @@ def create_app(settings: PortalSettings | None = None, speech: SpeechState | Non
     app.state.rate_limited, app.state.sender, app.state.settings = rate_limited, sender, settings
     app.include_router(feedback.router)
     app.include_router(admin.router)
+    app.include_router(library_admin.router)
     app.include_router(hr.router)
 
     @app.get("/", include_in_schema=False)
@@ -297,23 +299,11 @@ def create_app(settings: PortalSettings | None = None, speech: SpeechState | Non
 
 async def uploaded_file(request: Request, body: bytes, limit: int) -> bytes | None:
     """The first file of a multipart body already read (size-checked) by the caller."""
-    sent = False
-
-    async def replay() -> dict[str, Any]:
-        nonlocal sent
-        if sent:
-            return {"type": "http.disconnect"}
-        sent = True
-        return {"type": "http.request", "body": body, "more_body": False}
-
-    form = await Request(request.scope, replay).form(max_files=1, max_fields=10)
-    try:
+    async with multipart_form(request, body, max_fields=10) as form:
         for value in form.values():
             if isinstance(value, UploadFile):
                 return await value.read(limit + 1)
         return None
-    finally:
-        await form.close()
 
 
 async def send_error(websocket: WebSocket, code: str, message: str, close_code: int = 1000) -> None:

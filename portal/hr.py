@@ -78,7 +78,7 @@ def _by_document(rows: list) -> list[list]:
 _templates.globals.update(sources=_sources, by_document=_by_document)
 
 
-def _facts(request: Request) -> FactBase:
+def live_facts(request: Request) -> FactBase:
     """The facts of the live index (IndexLoadError when there is none): one cache per app, made on first use."""
     cache = getattr(request.app.state, "hr_facts", None)
     if cache is None:
@@ -95,7 +95,7 @@ def _rate_limited(request: Request) -> Response | None:
 async def _check(request: Request, values: dict[str, Any]) -> CheckResult:
     """Person from the inputs (PersonInputError) and the check over the facts (IndexLoadError), off the loop."""
     person = person_from_input(**values)
-    facts = await run_in_threadpool(_facts, request)
+    facts = await run_in_threadpool(live_facts, request)
     return await run_in_threadpool(check_person, facts, person)
 
 
@@ -174,7 +174,7 @@ async def check_form(request: Request) -> Response:
 
 
 async def _table(request: Request) -> TargetTable:
-    return await run_in_threadpool(lambda: target_table(_facts(request)))
+    return await run_in_threadpool(lambda: target_table(live_facts(request)))
 
 
 @router.get("/chi-tieu", include_in_schema=False)

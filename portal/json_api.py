@@ -4,9 +4,11 @@ message for people) and request bodies read with a bound (never held whole when 
 from __future__ import annotations
 
 import json
-from typing import Any
+from contextlib import asynccontextmanager
+from typing import Any, AsyncIterator
 
 from fastapi import Request, WebSocket
+from starlette.datastructures import FormData
 from fastapi.responses import JSONResponse
 
 NEED_JSON = "Định dạng yêu cầu không được hỗ trợ: hãy gửi JSON (Content-Type: application/json)."
@@ -51,3 +53,23 @@ async def read_json(request: Request, limit: int, bad_json: str) -> Any:
         return problem(413, "too_large", BODY_TOO_LARGE)
     except (ValueError, RecursionError):  # malformed JSON, not UTF-8, or nested too deep for the parser
         return problem(400, "bad_json", bad_json)
+
+
+@asynccontextmanager
+async def multipart_form(request: Request, body: bytes, max_fields: int) -> AsyncIterator[FormData]:
+    """The multipart form in `body`, a request body the caller has already read (and so size-checked), at most one
+    file; its files are closed on exit."""
+    sent = False
+
+    async def replay() -> dict[str, Any]:
+        nonlocal sent
+        if sent:
+            return {"type": "http.disconnect"}
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    form = await Request(request.scope, replay).form(max_files=1, max_fields=max_fields)
+    try:
+        yield form
+    finally:
+        await form.close()

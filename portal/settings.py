@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from urllib.parse import urlsplit
 
@@ -25,6 +26,29 @@ def web_origin(text: str) -> str:
     if ":" in host:  # IPv6
         host = f"[{host}]"
     return f"{scheme}://{host}" + (f":{port}" if port and port != DEFAULT_PORTS[scheme] else "")
+
+
+TOKEN_NAME = re.compile(r"^[A-Za-z0-9._-]{1,40}$")
+MIN_NAMED_TOKEN = 16
+
+
+def parse_named_tokens(text: str) -> dict[str, str]:
+    """"lan:tok1,minh:tok2" → {"lan": "tok1", "minh": "tok2"}; ValueError naming the bad entry by its name or place."""
+    tokens: dict[str, str] = {}
+    for place, item in enumerate((part.strip() for part in text.split(",")), start=1):
+        if not item:
+            continue
+        name, colon, token = item.partition(":")
+        name, token = name.strip(), token.strip()
+        if not colon or not TOKEN_NAME.match(name):
+            raise ValueError(f"PORTAL_ADMIN_TOKENS entry {place}: expected name:token, the name of letters, digits, "
+                             "'.', '_', '-' (at most 40)")
+        if len(token) < MIN_NAMED_TOKEN:
+            raise ValueError(f"PORTAL_ADMIN_TOKENS: the token of {name!r} is shorter than {MIN_NAMED_TOKEN} characters")
+        if name in tokens or token in tokens.values():
+            raise ValueError(f"PORTAL_ADMIN_TOKENS: {name!r} is given twice, or shares its token with another name")
+        tokens[name] = token
+    return tokens
 
 
 class PortalSettings(BaseSettings):
@@ -52,9 +76,21 @@ class PortalSettings(BaseSettings):
     # PORTAL_FORWARDED_ALLOW_IPS: proxies whose X-Forwarded-For names the client (comma-separated; for the rate
     # limit behind a reverse proxy).
     portal_forwarded_allow_ips: str = "127.0.0.1,::1"
-    # PORTAL_ADMIN_TOKEN: the token of the admin pages (/admin/report, /admin/report.csv: the questions to review),
-    # sent as "Authorization: Bearer …" or ?token=…. Unset: the admin pages are off (404).
+    # PORTAL_ADMIN_TOKEN: the token of the admin pages (/admin/report: the questions to review; /admin/tai-lieu: the
+    # document library), sent as "Authorization: Bearer …", as ?token=… (the report's links) or typed into the login
+    # page (/admin/dang-nhap). Its name in the library's audit log is "admin". Unset, with no PORTAL_ADMIN_TOKENS:
+    # the admin pages are off (404).
     portal_admin_token: SecretStr | None = None
+    # PORTAL_ADMIN_TOKENS: named admin tokens, "name:token" pairs separated by commas ("lan:…,minh:…"), so that the
+    # audit log says who published, replaced, removed or rolled back; names of letters, digits, ".", "_", "-"
+    # (≤ 40), tokens of at least 16 characters.
+    portal_admin_tokens: SecretStr | None = None
+    # PORTAL_ADMIN_SESSION_HOURS: how long a login on /admin/dang-nhap lasts (a signed cookie, HttpOnly, SameSite=
+    # Strict, path /admin; signed with PORTAL_COOKIE_SECRET and the token, so changing the token ends it).
+    portal_admin_session_hours: float = Field(8.0, gt=0)
+    # PORTAL_LIBRARY_TIMEOUT: seconds a change of the document library (publish, remove, rollback: a `python -m knowledge`
+    # process, which embeds the new text) may take before the admin page reports it failed.
+    portal_library_timeout: float = Field(900.0, gt=0)
     # PORTAL_WIDGET_ORIGINS: the host portals whose pages may use the voice-search widget (/widget/voice-search.js):
     # origins such as https://www.bomau.gov.vn, comma-separated. They alone get CORS answers on /api/config,
     # /api/ask and /widget/*, and may open /ws/speech. Empty: no cross-origin use at all.
@@ -64,6 +100,21 @@ class PortalSettings(BaseSettings):
     @classmethod
     def _widget_origins(cls, value: str) -> str:
         return ",".join(sorted({web_origin(item) for item in value.split(",") if item.strip()}))
+
+    @field_validator("portal_admin_tokens")
+    @classmethod
+    def _named_tokens(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            parse_named_tokens(value.get_secret_value())  # raises with what is wrong (never the tokens)
+        return value
+
+    @property
+    def admin_tokens(self) -> dict[str, str]:
+        """Token name → token: PORTAL_ADMIN_TOKENS, and PORTAL_ADMIN_TOKEN as "admin"."""
+        named = parse_named_tokens(self.portal_admin_tokens.get_secret_value()) if self.portal_admin_tokens else {}
+        if self.portal_admin_token is not None and self.portal_admin_token.get_secret_value():
+            named.setdefault("admin", self.portal_admin_token.get_secret_value())
+        return named
 
     @property
     def widget_origins(self) -> frozenset[str]:

@@ -481,7 +481,7 @@ def test_a_real_voice_note_is_heard_in_vietnamese(assistant, vietnamese_speech):
     fresh machine: the echo "🎙 Bạn hỏi: …" carries the words that were said."""
     clip = load_clips()[1]
     note = encode(clip.samples(), 16000, "ogg", "libopus")
-    with other_bot(assistant.rasa_url, speech=vietnamese_speech.service) as fake:
+    with other_bot(assistant, speech=vietnamese_speech.service) as fake:
         heard, answer = heard_and_answer(fake, USER, fake.voice_update(USER, USER, note, round(clip.seconds)))
     assert heard.startswith("🎙 Bạn hỏi: "), heard
     said = heard.removeprefix("🎙 Bạn hỏi: ")

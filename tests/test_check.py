@@ -4,6 +4,7 @@ index, on a synthetic third document, parse_person, and `python -m knowledge che
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -11,9 +12,13 @@ from typer.testing import CliRunner
 from conftest import DOC_206, DOC_642, write_docs
 from knowledge.check import (APPLIES, EXCLUDED, EXCLUDED_IF, NOT_COVERED, POSSIBLE, STATUSES, UNKNOWN, Person,
                              check_person, normalise_age, normalise_leader, normalise_role, normalise_tier,
-                             parse_person)
+                             parse_person, person_from_input, tiers_named)
 from knowledge.cli import app
-from knowledge.index import build_from_paths, load_index
+from knowledge.factbase import FactBase
+from knowledge.index import analyse, build_from_paths, load_index
+from knowledge.kinds import plain
+from knowledge.model import Document
+from test_eligibility_layouts import DOCS as LAYOUT_DOCS
 
 runner = CliRunner()
 
@@ -232,6 +237,13 @@ def test_third_document_reasons(third_kb) -> None:
     ("toi la cb cap xa, khong giu chuc vu", Person("cán bộ", "xã", False)),
     ("Tôi là công chức cấp tỉnh, 35 tuổi, trưởng phòng", Person("công chức", "tỉnh", True, 35)),
     ("xin chào", Person()),
+    # a body named right after the role, a ministry's staff at the centre, a name going on after a comma
+    ("công chức Bộ Ngoại giao", Person("công chức", "trung ương", None, None, "Bộ Ngoại giao")),
+    ("cán bộ Tỉnh đoàn", Person("cán bộ", None, None, None, "Tỉnh đoàn")),
+    ("công chức Vụ Tổ chức cán bộ, Bộ Tư pháp", Person("công chức", "trung ương", None, None,
+                                                     "Vụ Tổ chức cán bộ, Bộ Tư pháp")),
+    ("công chức làm việc tại cơ quan Tổng LĐLĐ Việt Nam, trưởng phòng, 38 tuổi",
+     Person("công chức", None, True, 38, "cơ quan Tổng LĐLĐ Việt Nam")),
 ])
 def test_parse_person(text: str, expected: Person) -> None:
     assert parse_person(text) == expected
@@ -320,3 +332,146 @@ def test_cli_missing_index(tmp_path) -> None:
     result = run("--role", "cc", "--index", str(tmp_path / "nowhere"))
     assert result.exit_code == 1
     assert result.stderr.startswith("Lỗi:") and "python -m knowledge build" in result.stderr
+
+
+# ---------------------------------------------------------------------------------------------
+# Four ordinary people under plans laid out in four ways (the texts of test_eligibility_layouts.py), analysed by
+# the real pipeline without embeddings and checked through a real FactBase
+
+
+def layouts_base(docs: dict[str, str]) -> FactBase:
+    documents, facts = {}, []
+    for doc_id, source in docs.items():
+        result = analyse(Document(doc_id=doc_id, source=source), max_chars=900)
+        documents[doc_id] = result.doc
+        facts += result.facts
+    return FactBase(Path("."), {}, documents, facts)
+
+
+@pytest.mark.parametrize("text, tiers", [
+    ("cán bộ, công chức cấp tỉnh, cấp huyện, cấp xã", {"tỉnh", "huyện", "xã"}),
+    ("công chức cấp tỉnh, huyện", {"tỉnh", "huyện"}),
+    ("cán bộ, công chức từ tỉnh đến cơ sở", {"tỉnh", "huyện", "xã"}),
+    ("công chức từ cấp huyện trở lên", {"trung ương", "tỉnh", "huyện"}),
+    ("cán bộ, công chức xã, phường, thị trấn", {"xã"}),
+    ("công chức các cơ quan chuyên môn thuộc Ủy ban nhân dân tỉnh", {"tỉnh"}),
+    ("công chức ở các cấp trung ương, tỉnh/thành, huyện, xã", set()),  # all of them: no limit
+    ("cán bộ, công chức các cấp", set()), ("cán bộ, công chức", set()), ("lãnh đạo cấp phòng", set()),
+    ("cong chuc cap huyen va cap xa", {"huyện", "xã"}),
+    ("cán bộ, công chức ở Trung ương", {"trung ương"}), ("cán bộ, công chức xã", {"xã"}),
+    ("cán bộ, công chức cấp tỉnh, cấp huyện ở địa phương", {"tỉnh", "huyện"}),
+    ("cán bộ làm công tác xã hội", set()),
+])
+def test_tiers_named(text, tiers):
+    assert tiers_named(text) == tiers
+
+
+
+TEACHER = Person("viên chức", "tỉnh", False, 35, job="giáo viên tiếng Anh")
+COMMUNE = Person("công chức", "xã", False, 35, "Ủy ban nhân dân xã Tân Lập")
+FOREIGN_AFFAIRS = Person("công chức", "tỉnh", False, 35, "Sở Ngoại vụ")
+HOSPITAL = Person("viên chức", "tỉnh", False, 35, "Bệnh viện Đa khoa tỉnh", "bác sĩ")
+
+VERDICTS = [
+    # (person id, person, {doc: status})
+    ("teacher", TEACHER, {"41-KH-UBND-Binh-An.txt": EXCLUDED, "88-KH-SNV-An-Hoa.txt": EXCLUDED,
+                          "19-KH-UBND-Dong-Son.txt": EXCLUDED, "hoa-binh-news.txt": EXCLUDED}),
+    ("commune", COMMUNE, {"41-KH-UBND-Binh-An.txt": APPLIES, "88-KH-SNV-An-Hoa.txt": NOT_COVERED,
+                          "19-KH-UBND-Dong-Son.txt": APPLIES, "hoa-binh-news.txt": APPLIES}),
+    ("foreign-affairs", FOREIGN_AFFAIRS, {"41-KH-UBND-Binh-An.txt": APPLIES, "88-KH-SNV-An-Hoa.txt": EXCLUDED_IF,
+                                          "19-KH-UBND-Dong-Son.txt": EXCLUDED_IF, "hoa-binh-news.txt": EXCLUDED_IF}),
+    ("hospital", HOSPITAL, {"41-KH-UBND-Binh-An.txt": APPLIES, "88-KH-SNV-An-Hoa.txt": APPLIES,
+                            "19-KH-UBND-Dong-Son.txt": APPLIES, "hoa-binh-news.txt": APPLIES}),
+]
+
+
+@pytest.fixture(scope="module")
+def layouts() -> FactBase:
+    return layouts_base(LAYOUT_DOCS)
+
+
+@pytest.mark.parametrize("person, expected", [v[1:] for v in VERDICTS], ids=[v[0] for v in VERDICTS])
+def test_four_people_under_four_layouts(layouts, person, expected):
+    checks = {c.doc_id: c for c in check_person(layouts, person).documents}
+    for doc_id, status in expected.items():
+        assert checks[doc_id].status == status, (doc_id, checks[doc_id].reason)
+
+
+def test_reasons_quote_what_the_verdict_rests_on(layouts):
+    checks = {c.doc_id: c for c in check_person(layouts, TEACHER).documents}
+    assert "Giáo viên, giảng viên ngoại ngữ" in checks["41-KH-UBND-Binh-An.txt"].reason
+    # words are matched as runs: "giáo viên … ngoại ngữ" is not "ngành ngoại giao"
+    assert "giáo viên và giảng viên ngoại ngữ" in checks["hoa-binh-news.txt"].reason
+    assert "ngoại giao" not in checks["hoa-binh-news.txt"].reason
+    news = {c.doc_id: c for c in check_person(layouts, FOREIGN_AFFAIRS).documents}["hoa-binh-news.txt"]
+    assert "nếu thuộc ngành ngoại giao" in news.reason  # a Sở Ngoại vụ may or may not count as that sector
+    unsure = {c.doc_id: c for c in check_person(layouts, FOREIGN_AFFAIRS).documents}["19-KH-UBND-Dong-Son.txt"]
+    assert "làm công tác biên dịch, phiên dịch" in unsure.reason and unsure.targets  # the targets still count
+    commune = {c.doc_id: c for c in check_person(layouts, COMMUNE).documents}
+    assert [(t.year, t.percent) for t in commune["41-KH-UBND-Binh-An.txt"].targets] == [(2025, 30)]
+    assert not commune["19-KH-UBND-Dong-Son.txt"].targets  # its one target is for công chức cấp tỉnh
+
+
+def test_unknown_tier_is_a_condition_not_a_verdict(layouts):
+    check = {c.doc_id: c for c in check_person(layouts, Person("công chức")).documents}["41-KH-UBND-Binh-An.txt"]
+    assert check.status == POSSIBLE and "cấp tỉnh, huyện, xã" in check.reason
+    assert "tier" in check.missing
+
+
+def test_a_teacher_of_another_subject_is_not_excluded(layouts):
+    maths = Person("viên chức", "tỉnh", False, 35, job="giáo viên toán")
+    checks = {c.doc_id: c for c in check_person(layouts, maths).documents}
+    assert all(checks[d].status == APPLIES for d in ("41-KH-UBND-Binh-An.txt", "19-KH-UBND-Dong-Son.txt",
+                                                     "hoa-binh-news.txt"))
+
+
+# Whom a plan covers said only in its subject; groups separated by commas; a named body; teachers.
+SUBJECT_ONLY = """BỘ XÂY DỰNG
+Số: 210/KH-BXD
+Hà Nội, ngày 4 tháng 4 năm 2022
+KẾ HOẠCH
+Bồi dưỡng kỹ năng lãnh đạo đối với công chức, viên chức Bộ Xây dựng giai đoạn 2022 - 2025
+I. MỤC ĐÍCH
+Nâng cao năng lực lãnh đạo, quản lý.
+"""
+COMMA_GROUPS = """Tỉnh Tây Hòa học tập ngoại ngữ
+Theo đó, cán bộ, công chức trong các cơ quan nhà nước, viên chức trong các đơn vị sự nghiệp công lập là các đối \
+tượng được áp dụng kế hoạch này.
+"""
+NAMED_BODY = """Liên minh Hợp tác xã triển khai đề án ngoại ngữ
+Đối tượng áp dụng của đề án gồm: cán bộ, công chức, viên chức đang làm việc tại cơ quan Liên minh Hợp tác xã Việt \
+Nam; viên chức các đơn vị sự nghiệp trực thuộc Liên minh Hợp tác xã Việt Nam.
+"""
+MORE_DOCS = {"210-KH-BXD.txt": SUBJECT_ONLY, "tay-hoa.txt": COMMA_GROUPS, "lien-minh.txt": NAMED_BODY,
+             "41-KH-UBND-Binh-An.txt": LAYOUT_DOCS["41-KH-UBND-Binh-An.txt"]}
+
+MORE_VERDICTS = [
+    ("ministry-staff", "công chức Vụ Tổ chức cán bộ, Bộ Xây dựng", "210-KH-BXD.txt", APPLIES),
+    ("province-department", "công chức Sở Xây dựng tỉnh", "210-KH-BXD.txt", NOT_COVERED),
+    ("commune-cadre", "cán bộ cấp xã", "210-KH-BXD.txt", NOT_COVERED),
+    ("district-hospital", "viên chức bệnh viện huyện", "tay-hoa.txt", APPLIES),
+    ("commune-civil-servant", "công chức cấp xã", "tay-hoa.txt", APPLIES),
+    ("other-hospital", "viên chức Bệnh viện Đa khoa tỉnh", "lien-minh.txt", NOT_COVERED),
+    ("workplace-unsaid", "viên chức, 30 tuổi", "lien-minh.txt", POSSIBLE),
+    ("teacher-subject-unsaid", "viên chức, giáo viên trường THPT công lập", "41-KH-UBND-Binh-An.txt", EXCLUDED_IF),
+    ("teacher-of-maths", "viên chức, giáo viên toán trường THPT", "41-KH-UBND-Binh-An.txt", POSSIBLE),  # tier unsaid
+]
+
+
+@pytest.fixture(scope="module")
+def more_layouts() -> FactBase:
+    return layouts_base(MORE_DOCS)
+
+
+@pytest.mark.parametrize("description, doc_id, status", [v[1:] for v in MORE_VERDICTS],
+                         ids=[v[0] for v in MORE_VERDICTS])
+def test_descriptions_as_hr_staff_type_them(more_layouts, description, doc_id, status):
+    for typed in (description, plain(description)):
+        checks = {c.doc_id: c for c in check_person(more_layouts, person_from_input(typed)).documents}
+        assert checks[doc_id].status == status, (typed, checks[doc_id].reason)
+
+
+def test_a_subject_read_for_coverage_is_quoted(more_layouts):
+    (fact,) = [f for f in more_layouts.facts if f.kind == "eligibility" and f.doc_id == "210-KH-BXD.txt"]
+    assert fact.data["who"] == "công chức, viên chức Bộ Xây dựng" and fact.data["basis"] == "subject"
+    assert fact.quote == "Bồi dưỡng kỹ năng lãnh đạo đối với công chức, viên chức Bộ Xây dựng giai đoạn 2022 - 2025"

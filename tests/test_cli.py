@@ -190,6 +190,19 @@ def test_facts_plain_output(index_dir) -> None:
     assert "[contact]" in result.stdout
 
 
+def test_facts_document_lists_what_the_preamble_says(index_dir, kb) -> None:
+    result = run("facts", "--kind", "document", "--index", str(index_dir))
+    assert result.exit_code == 0, result.output
+    plan = next(block for block in result.stdout.split("[document]") if "206/KH-UBND" in block)
+    assert "action=Triển khai thực hiện" in plan
+    assert "legal_bases=[Quyết định 1659/QĐ-TTg; Công văn 3266/BNV-ĐT]" in plan
+    data = json.loads(run("facts", "--kind", "document", "--index", str(index_dir), "--json").stdout)
+    (fact,) = [f for f in data["facts"] if f["data"]["number"] == "206/KH-UBND"]
+    source = kb.documents[fact["doc_id"]].source
+    basis = fact["data"]["legal_bases"][1]
+    assert basis["document"] == "Công văn 3266/BNV-ĐT" and "3266/BNV-ĐT" in source[basis["start"]:basis["end"]]
+
+
 def test_facts_bad_kind_is_exit_2_without_traceback(tmp_path) -> None:
     # Checked before the index is even opened.
     result = run("facts", "--kind", "bogus", "--index", str(tmp_path / "none"))

@@ -64,12 +64,13 @@ def our_settings() -> set[str]:
     nlu/settings.py (plain Python, read by the Rasa server too)."""
     from actions.settings import ServerSettings
     from bot.settings import BotSettings
+    from deploy.settings import RunSettings
     from knowledge.settings import KnowledgeSettings
     from portal.settings import PortalSettings
     from speech.settings import SpeechSettings
 
     names = set()
-    for settings in (ServerSettings, BotSettings, KnowledgeSettings, PortalSettings, SpeechSettings):
+    for settings in (ServerSettings, BotSettings, KnowledgeSettings, PortalSettings, SpeechSettings, RunSettings):
         prefix = settings.model_config.get("env_prefix", "")
         names |= {f"{prefix}{field}".upper() for field in settings.model_fields}
     names |= set(re.findall(r'_read\("([A-Z0-9_]+)"', (ROOT / "nlu" / "settings.py").read_text(encoding="utf-8")))

@@ -241,3 +241,222 @@ def test_odd_inputs_do_not_crash(text: str) -> None:
 def test_one_line_and_empty_give_empty_fields() -> None:
     assert info_of("") == DocInfo()
     assert info_of("Một dòng văn bản không có gì.") == DocInfo()
+
+
+# ---------------------------------------------------------------------------------------------
+# What a document does, on whose proposal, on what legal bases (preamble.py), with exact spans
+
+
+# A web copy: names, motto and number broken over lines, the subject upper-case over two lines.
+WEB_DECISION = """THỦ TƯỚNG CHÍNH
+PHỦ
+-------
+|
+CỘNG
+HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM
+Độc lập - Tự do - Hạnh phúc
+---------------
+|
+Số:
+88/QĐ-TTg
+|
+Hà Nội, ngày 02 tháng 3 năm 2021
+|
+QUYẾT ĐỊNH
+PHÊ DUYỆT ĐỀ ÁN “BỒI DƯỠNG KỸ NĂNG SỐ CHO CÁN BỘ, CÔNG CHỨC, VIÊN CHỨC VÙNG
+ĐỒNG BẰNG SÔNG CỬU LONG GIAI ĐOẠN 2021 - 2025”
+THỦ TƯỚNG CHÍNH PHỦ
+Căn cứ Luật Tổ chức Chính phủ ngày
+19 tháng 6 năm 2015;
+Căn cứ Luật Cán bộ, công chức ngày 13 tháng 11 năm 2008; Luật Viên chức ngày 15
+tháng 11 năm 2010; Luật sửa đổi, bổ sung một số điều của Luật Cán bộ, công chức và Luật Viên chức ngày 25 tháng 11
+năm 2019;
+Căn cứ Nghị quyết số 26-NQ/TW ngày
+19 tháng 5 năm 2018 của Hội nghị lần thứ bảy Ban Chấp hành Trung ương khóa XII về tập trung xây dựng đội ngũ cán bộ;
+Căn cứ Thông báo kết luận số 45-TB/TW ngày 10 tháng 01 năm 2021 của Ban Bí thư về chuyển đổi số;
+Căn cứ Nghị định số 101/2017/NĐ-CP ngày 01 tháng 9 năm 2017 của Chính phủ về đào tạo, bồi dưỡng cán bộ, công
+chức, viên chức (được sửa đổi tại Nghị định số 89/2021/NĐ-CP) và Nghị định số 62/2020/NĐ-CP ngày 01/6/2020 của
+Chính phủ về vị trí việc làm;
+Xét đề nghị của Bộ trưởng Bộ Thông tin và Truyền thông và Bộ trưởng Bộ Nội vụ,
+QUYẾT ĐỊNH:
+Điều 1. Phê duyệt Đề án “Bồi dưỡng kỹ năng số cho cán bộ, công chức, viên chức vùng Đồng bằng sông Cửu Long giai \
+đoạn 2021 - 2025” (sau đây gọi là Đề án) với những nội dung sau:
+1. Mục tiêu
+Đến năm 2025, 80% công chức vùng Đồng bằng sông Cửu Long có kỹ năng số cơ bản.
+"""
+
+# A province's decision: "VỀ VIỆC BAN HÀNH …", the proposal cited with its submission.
+PROVINCE_DECISION = """ỦY BAN NHÂN DÂN
+TỈNH HÀ NAM
+Số: 512/QĐ-UBND
+Hà Nam, ngày 5 tháng 4 năm 2022
+QUYẾT ĐỊNH
+VỀ VIỆC BAN HÀNH KẾ HOẠCH HỌC TẬP NGOẠI NGỮ CHO CÁN BỘ, CÔNG CHỨC, VIÊN CHỨC TỈNH HÀ NAM NĂM 2022
+ỦY BAN NHÂN DÂN TỈNH HÀ NAM
+Căn cứ Quyết định số 1659/QĐ-TTg ngày 19/11/2019 của Thủ tướng Chính phủ phê duyệt Đề án học tập ngoại ngữ;
+Căn cứ Kết luận số 120-KL/TU ngày 2 tháng 3 năm 2022 của Ban Thường vụ Tỉnh ủy về học tập ngoại ngữ;
+Theo đề nghị của Giám đốc Sở Nội vụ tại Tờ trình số 45/TTr-SNV ngày 20 tháng 3 năm 2022.
+QUYẾT ĐỊNH:
+Điều 1. Ban hành kèm theo Quyết định này Kế hoạch học tập ngoại ngữ cho cán bộ, công chức, viên chức tỉnh Hà Nam năm 2022.
+Điều 2. Quyết định này có hiệu lực kể từ ngày ký.
+"""
+
+# A plan issued with a decision, carrying out two documents; a proposal by submission ("Xét Tờ trình …").
+ATTACHED_PLAN = """KẾ HOẠCH
+Bồi dưỡng tiếng Anh cho công chức Sở Nội vụ năm 2023
+(Kèm theo Quyết định số 77/QĐ-SNV ngày 10/01/2023 của Giám đốc Sở Nội vụ)
+Thực hiện Quyết định số 1659/QĐ-TTg ngày 19/11/2019 của Thủ tướng Chính phủ; Công văn số 3266/BNV-ĐT ngày \
+01/7/2020 của Bộ Nội vụ, Sở Nội vụ ban hành Kế hoạch bồi dưỡng như sau:
+I. MỤC ĐÍCH
+Nâng cao năng lực tiếng Anh.
+"""
+
+REVIEWED = """QUYẾT ĐỊNH
+Về việc giao chỉ tiêu bồi dưỡng năm 2023
+Căn cứ chức năng, nhiệm vụ được giao tại Quyết định số 15/2021/QĐ-UBND ngày 3/5/2021 của Ủy ban nhân dân tỉnh;
+Xét Tờ trình số 12/TTr-PTCCB ngày 4/1/2023 của Phòng Tổ chức cán bộ,
+QUYẾT ĐỊNH:
+Điều 1. Giao chỉ tiêu bồi dưỡng năm 2023 cho các phòng.
+"""
+
+
+def documents_of(info: DocInfo) -> list[str]:
+    return [basis["document"] for basis in info.legal_bases]
+
+
+def assert_exact_spans(source: str, info: DocInfo) -> None:
+    for basis in info.legal_bases:
+        quote = source[basis["start"]:basis["end"]]
+        assert quote == quote.strip() and " ".join(quote.split()) == basis["text"], basis
+        assert not basis["number"] or basis["number"] in "".join(quote.split())
+    for name, (start, end) in info.spans.items():
+        assert 0 <= start < end <= len(source) and source[start:end] == source[start:end].strip(), name
+
+
+def test_web_copy_decision_header_subject_action_proposer_and_bases() -> None:
+    info = info_of(WEB_DECISION)
+    assert (info.doc_type, info.number, info.issuer) == ("Quyết định", "88/QĐ-TTg", "Thủ tướng Chính phủ")
+    # upper case recased from the document's own words: proper names keep their capitals
+    assert info.subject == ("Phê duyệt Đề án “Bồi dưỡng kỹ năng số cho cán bộ, công chức, viên chức vùng Đồng bằng "
+                            "sông Cửu Long giai đoạn 2021 - 2025”")
+    assert info.action == "Phê duyệt"  # from Điều 1, in the document's own case
+    assert info.action_object == ("Đề án “Bồi dưỡng kỹ năng số cho cán bộ, công chức, viên chức vùng Đồng bằng sông "
+                                  "Cửu Long giai đoạn 2021 - 2025”")
+    assert info.proposer == "Bộ trưởng Bộ Thông tin và Truyền thông và Bộ trưởng Bộ Nội vụ"
+    assert info.proposer_agencies == ["Bộ Thông tin và Truyền thông", "Bộ Nội vụ"]
+    assert documents_of(info) == [
+        "Luật Tổ chức Chính phủ", "Luật Cán bộ, công chức", "Luật Viên chức",
+        "Luật sửa đổi, bổ sung một số điều của Luật Cán bộ, công chức và Luật Viên chức",
+        "Nghị quyết 26-NQ/TW", "Thông báo kết luận 45-TB/TW", "Nghị định 101/2017/NĐ-CP", "Nghị định 62/2020/NĐ-CP"]
+    bases = {basis["document"]: basis for basis in info.legal_bases}
+    assert bases["Luật Tổ chức Chính phủ"]["date"] == "2015-06-19"  # across the line break
+    assert bases["Nghị quyết 26-NQ/TW"]["issuer"] == "Hội nghị lần thứ bảy Ban Chấp hành Trung ương khóa XII"
+    assert bases["Thông báo kết luận 45-TB/TW"]["kind"] == "Thông báo kết luận"
+    assert bases["Thông báo kết luận 45-TB/TW"]["issuer"] == "Ban Bí thư"
+    assert bases["Nghị định 62/2020/NĐ-CP"]["date"] == "2020-06-01"
+    assert all(basis["cue"] == "Căn cứ" for basis in info.legal_bases)
+    assert_exact_spans(WEB_DECISION, info)
+    assert WEB_DECISION[slice(*info.spans["proposer"])] == (
+        "Xét đề nghị của Bộ trưởng Bộ Thông tin và Truyền thông và Bộ trưởng Bộ Nội vụ")
+
+
+def test_province_decision_proposal_and_party_conclusions() -> None:
+    info = info_of(PROVINCE_DECISION)
+    assert info.issuer == "Ủy ban nhân dân tỉnh Hà Nam"
+    assert info.subject.startswith("Về việc ban hành Kế hoạch học tập ngoại ngữ") and "Hà Nam" in info.subject
+    assert (info.action, info.action_object) == (
+        "Ban hành", "Kế hoạch học tập ngoại ngữ cho cán bộ, công chức, viên chức tỉnh Hà Nam năm 2022")
+    assert (info.proposer, info.proposer_agencies, info.proposal) == (
+        "Giám đốc Sở Nội vụ", ["Sở Nội vụ"], "Tờ trình 45/TTr-SNV")
+    assert documents_of(info) == ["Quyết định 1659/QĐ-TTg", "Kết luận 120-KL/TU"]
+    assert info.legal_bases[1]["issuer"] == "Ban Thường vụ Tỉnh ủy"
+    assert_exact_spans(PROVINCE_DECISION, info)
+
+
+def test_plan_issued_with_a_decision_and_what_it_carries_out() -> None:
+    info = info_of(ATTACHED_PLAN)
+    assert info.attached_to == "Quyết định 77/QĐ-SNV"
+    assert info.implements == ["Quyết định 1659/QĐ-TTg", "Công văn 3266/BNV-ĐT"]
+    assert [basis["cue"] for basis in info.legal_bases] == ["Thực hiện", "Thực hiện"]
+    assert info.legal_bases[1]["issuer"] == "Bộ Nội vụ"  # the clause ends where "Sở Nội vụ ban hành" starts
+    assert_exact_spans(ATTACHED_PLAN, info)
+
+
+def test_proposal_by_submission_and_a_basis_worded_around_its_document() -> None:
+    info = info_of(REVIEWED)
+    assert (info.proposer, info.proposal) == ("Phòng Tổ chức cán bộ", "Tờ trình 12/TTr-PTCCB")
+    assert documents_of(info) == ["Quyết định 15/2021/QĐ-UBND"]
+    assert (info.action, info.action_object) == ("Giao", "chỉ tiêu bồi dưỡng năm 2023 cho các phòng")
+
+
+def test_the_sample_documents_grounds() -> None:
+    (doc,) = read_file(DOCS / "206-KH-UBND-2020-Hai-Phong.txt")
+    info = extract_info(doc)
+    assert info.action == "Triển khai thực hiện"
+    assert info.implements == ["Quyết định 1659/QĐ-TTg", "Công văn 3266/BNV-ĐT"]
+    assert info.proposer == ""  # a plan names no proposal
+    (doc,) = read_file(DOCS / "642-BNG-HVNG-2016.txt")
+    assert extract_info(doc).implements == ["Quyết định 2007/QĐ-TTg"]
+    info = info_of(DECISION)
+    assert (info.proposer, info.proposal) == ("Giám đốc Sở Nội vụ", "Tờ trình 45/TTr-SNV")
+    assert documents_of(info)[:2] == ["Luật Tổ chức chính quyền địa phương", "Nghị định 30/2020/NĐ-CP"]
+
+
+def test_document_parts_quote_exact_spans_in_their_sections() -> None:
+    from knowledge.facts import document_parts
+
+    doc = Document(doc_id="88", source=WEB_DECISION)
+    doc.info = extract_info(doc)
+    parts = document_parts(doc, "Quyết định 88/QĐ-TTg")
+    assert [p.data["part"] for p in parts] == ["subject"] + ["legal_basis"] * 8 + ["proposer", "action"]
+    for part in parts:
+        assert part.quote == WEB_DECISION[part.start:part.end] and part.kind == "document"
+    assert parts[0].section == "Quyết định 88/QĐ-TTg › Phần mở đầu"
+    assert parts[-1].section.startswith("Quyết định 88/QĐ-TTg › Điều 1. Phê duyệt Đề án")
+    assert parts[-2].data == {"part": "proposer", "proposer": doc.info.proposer,
+                              "agencies": ["Bộ Thông tin và Truyền thông", "Bộ Nội vụ"], "proposal": ""}
+    assert [p.data["document"] for p in document_parts(doc, "QĐ", parts=("legal_basis",))][-1] == \
+        "Nghị định 62/2020/NĐ-CP"
+
+
+def test_decomposed_unicode_gives_the_same_grounds() -> None:
+    import unicodedata
+
+    source = unicodedata.normalize("NFD", WEB_DECISION)
+    info = info_of(source)
+    assert [unicodedata.normalize("NFC", d) for d in documents_of(info)] == documents_of(info_of(WEB_DECISION))
+    for basis in info.legal_bases:
+        quote = unicodedata.normalize("NFC", source[basis["start"]:basis["end"]])
+        assert " ".join(quote.split()) == unicodedata.normalize("NFC", basis["text"])
+
+
+@pytest.mark.parametrize("text", [
+    "Căn cứ", "Căn cứ ;;;", "Xét đề nghị của", "Theo đề nghị của ,", "Thực hiện", "Điều 1. Phê duyệt",
+    "QUYẾT ĐỊNH\nPHÊ DUYỆT\nTHỦ TƯỚNG CHÍNH PHỦ", "Căn cứ Luật\nngày 99 tháng 99 năm 2020;", "(Kèm theo Quyết định số",
+])
+def test_odd_preambles_do_not_crash(text: str) -> None:
+    info = info_of(text)
+    assert isinstance(info, DocInfo)
+    assert all(b["start"] < b["end"] for b in info.legal_bases)
+
+
+def test_whom_it_was_agreed_with_and_when_it_takes_effect() -> None:
+    source = ("BỘ NỘI VỤ\nSố: 90/QĐ-BNV\nHà Nội, ngày 3 tháng 3 năm 2023\nQUYẾT ĐỊNH\nVề việc ban hành Quy chế bồi dưỡng\n"
+              "BỘ TRƯỞNG BỘ NỘI VỤ\nCăn cứ Nghị định số 63/2022/NĐ-CP ngày 12/9/2022 của Chính phủ;\n"
+              "Sau khi thống nhất với Học viện Hành chính Quốc gia,\nTheo đề nghị của Vụ trưởng Vụ Tổ chức cán bộ,\n"
+              "QUYẾT ĐỊNH:\nĐiều 1. Ban hành kèm theo Quyết định này Quy chế bồi dưỡng.\n"
+              "Điều 2. Quyết định này có hiệu lực thi hành kể từ ngày 01 tháng 4 năm 2023.\n")
+    info = info_of(source)
+    assert info.consulted == "Học viện Hành chính Quốc gia"
+    assert (info.proposer, info.proposer_agencies) == ("Vụ trưởng Vụ Tổ chức cán bộ", ["Vụ Tổ chức cán bộ"])
+    assert info.effective == "kể từ ngày 01 tháng 4 năm 2023"
+    assert source[slice(*info.spans["effective"])] == (
+        "Quyết định này có hiệu lực thi hành kể từ ngày 01 tháng 4 năm 2023")
+    assert info_of(DECISION).effective == "kể từ ngày ký"
+    doc = Document(doc_id="90", source=source)
+    doc.info = info
+    from knowledge.facts import document_parts
+
+    parts = {p.data["part"]: p for p in document_parts(doc, "Quyết định 90/QĐ-BNV")}
+    assert parts["consulted"].quote == "Sau khi thống nhất với Học viện Hành chính Quốc gia"
+    assert parts["effective"].section == "Quyết định 90/QĐ-BNV › Điều 2. Quyết định này có hiệu lực thi hành kể từ ngày 01 tháng 4 năm 2023"

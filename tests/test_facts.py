@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from knowledge.facts import extract_facts
+from knowledge.facts import KINDS, extract_facts
 from knowledge.model import PATH_SEPARATOR, Document, Fact
 from knowledge.structure import clean_lines, iter_sections, parse_sections
 
@@ -456,9 +456,42 @@ def test_decision_with_articles_and_items():
     assert heads["agencies"] == ["Giám đốc Sở Y tế tỉnh Bình An", "Thủ trưởng các sở, ban, ngành"]
     assert heads["duty"].startswith("chịu trách nhiệm thi hành")
     unit, person = (f.data for f in of(facts, "contact"))
-    assert unit == {"unit": "Phòng Tổ chức cán bộ, Sở Nội vụ", "phone": "02253842111"}
+    assert unit == {"unit": "Phòng Tổ chức cán bộ, Sở Nội vụ", "agency": "Phòng Tổ chức cán bộ, Sở Nội vụ",
+                    "phone": "02253842111"}
     assert person["person"] == "Phạm Thu Hà" and person["role"] == "Phó Trưởng phòng"
     assert person["mobile"] == "0903111222" and person["email"] == "ha.pt@noivu.gov.vn"
+
+
+CONTACTS = """KẾ HOẠCH
+Bồi dưỡng năm 2023
+I. TỔ CHỨC THỰC HIỆN
+1. Đầu mối liên hệ: đồng chí Nguyễn Văn Nam, Trưởng phòng Đào tạo, Học viện Hành chính; điện thoại: 024.3834.4540, \
+máy lẻ 3410; di động 0912.345.678; email: nam.nv@hvhc.edu.vn.
+2. Thông tin chi tiết xin liên hệ: Phòng Công chức, viên chức - Sở Nội vụ tỉnh Bình An, số điện thoại 0256.3822.456 \
+(số máy lẻ 112), thư điện tử: pccvc@binhan.gov.vn.
+3. Mọi vướng mắc xin liên hệ bà Trần Thị Mai (chuyên viên Văn phòng Sở Nội vụ, ĐT: 0236 3821 555 - ext. 204).
+4. Người liên hệ: ông Phạm Văn Bình - Phó Giám đốc Trung tâm Tin học; ĐTDĐ: 0903 222 333; Email: binhpv@tt.gov.vn
+5. Cần hỗ trợ kỹ thuật, liên hệ chị Lan, máy lẻ 215.
+6. Hồ sơ gửi về Sở Nội vụ tỉnh Bà Rịa - Vũng Tàu, điện thoại 0254.3852.000.
+"""
+
+
+def test_every_part_of_a_contact_is_its_own_field():
+    doc, facts, spans = build(CONTACTS, "Kế hoạch 5/KH-HV")
+    check_quotes(doc, facts, spans)
+    got = [f.data for f in of(facts, "contact")]
+    assert got[0] == {"person": "Nguyễn Văn Nam", "role": "Trưởng phòng Đào tạo, Học viện Hành chính",
+                      "position": "Trưởng phòng Đào tạo", "agency": "Học viện Hành chính", "phone": "02438344540",
+                      "ext": "3410", "mobile": "0912345678", "email": "nam.nv@hvhc.edu.vn"}
+    assert got[1]["agency"] == got[1]["unit"] == "Phòng Công chức, viên chức - Sở Nội vụ tỉnh Bình An"
+    assert (got[1]["phone"], got[1]["ext"], got[1]["email"]) == ("02563822456", "112", "pccvc@binhan.gov.vn")
+    # "ext." does not end a sentence; the desk phone and its extension stay apart
+    assert (got[2]["position"], got[2]["agency"], got[2]["phone"], got[2]["ext"]) == (
+        "chuyên viên", "Văn phòng Sở Nội vụ", "02363821555", "204")
+    assert (got[3]["position"], got[3]["agency"], got[3]["mobile"]) == ("Phó Giám đốc", "Trung tâm Tin học",
+                                                                         "0903222333")
+    assert got[4] == {"person": "Lan", "ext": "215"}  # a given name after a lower-case honorific
+    assert len(got) == 5  # "tỉnh Bà Rịa" names a place, not a person; no one to contact there
 
 
 def test_decomposed_unicode_source_keeps_exact_quotes():
@@ -490,3 +523,90 @@ def test_odd_input_never_crashes(source):
 def test_defaults_parse_the_document_itself():
     doc = Document(doc_id="x", source=SYNTHETIC)
     assert extract_facts(doc, LABEL_SYN) == build(SYNTHETIC, LABEL_SYN, "x")[1]
+
+
+LETTER = """BỘ NỘI VỤ
+Số: 77/BNV-ĐT
+V/v đào tạo, bồi dưỡng năm 2025
+Hà Nội, ngày 2 tháng 10 năm 2024
+Kính gửi: Ủy ban nhân dân các tỉnh, thành phố trực thuộc Trung ương
+Bộ Nội vụ đề nghị Ủy ban nhân dân các tỉnh, thành phố trực thuộc Trung ương (sau đây gọi chung là địa phương) \
+thực hiện đào tạo, bồi dưỡng năm 2025 như sau:
+1. Về đào tạo, bồi dưỡng
+a) Rà soát nhu cầu bồi dưỡng theo vị trí việc làm;
+b) Bố trí kinh phí từ ngân sách địa phương.
+2. Về chế độ báo cáo
+Gửi báo cáo kết quả về Bộ Nội vụ trước ngày 15 tháng 12 năm 2025. Bộ Tài chính hướng dẫn việc quyết toán kinh phí.
+Nơi nhận:
+- Như trên;
+- Lưu: VT.
+"""
+
+SCHEME_NEWS = """Tổng Liên đoàn Lao động Việt Nam triển khai đề án ngoại ngữ
+Để thực hiện đề án, Tổng Liên đoàn Lao động Việt Nam sẽ rà soát tiêu chuẩn trình độ ngoại ngữ của cán bộ công đoàn.
+"""
+
+
+def test_what_a_letter_asks_its_addressee_to_do():
+    doc, facts, spans = build(LETTER, "Công văn 77/BNV-ĐT")
+    check_quotes(doc, facts, spans)
+    asked = [f for f in of(facts, "duty") if f.data["rule"] == "request"]
+    assert [f.data["duty"] for f in asked] == ["Rà soát nhu cầu bồi dưỡng theo vị trí việc làm",
+                                               "Bố trí kinh phí từ ngân sách địa phương",
+                                               "Gửi báo cáo kết quả về Bộ Nội vụ trước ngày 15 tháng 12 năm 2025"]
+    assert all(f.data["agencies"] == ["Ủy ban nhân dân các tỉnh, thành phố trực thuộc Trung ương", "địa phương"]
+               for f in asked)
+    # a sentence naming its own agency keeps it; the topic headings and the closing part are no duties
+    finance = [f for f in of(facts, "duty") if f.data["agency"] == "Bộ Tài chính"]
+    assert finance and finance[0].data["rule"] == "sentence"
+    assert not any("Về đào tạo" in f.quote or "Lưu" in f.quote for f in of(facts, "duty"))
+
+
+def test_a_request_inside_a_section_ends_with_it():
+    source = ("I. NHIỆM VỤ\nỦy ban nhân dân tỉnh giao các sở, ngành thực hiện các nhiệm vụ sau:\n- Rà soát nhu cầu.\n"
+              "- Báo cáo kết quả.\nII. KINH PHÍ\nKinh phí do ngân sách tỉnh bảo đảm.\n")
+    asked = [f for f in of(build(source, "Kế hoạch")[1], "duty") if f.data["rule"] == "request"]
+    assert [f.data["duty"] for f in asked] == ["Rà soát nhu cầu", "Báo cáo kết quả"]
+    assert asked[0].data["agency"] == "các sở, ngành"
+
+
+def test_trade_union_bodies_are_agencies():
+    duties = [f for f in of(build(SCHEME_NEWS, "Tin")[1], "duty") if f.data["duty"].startswith("sẽ rà soát")]
+    assert duties and duties[0].data["agency"] == "Tổng Liên đoàn Lao động Việt Nam"
+
+
+def test_one_registry_of_kinds():
+    import importlib
+    import pkgutil
+
+    import knowledge.facts as package
+    from knowledge.cli import KIND_OF_OPTION
+
+    assert list(KINDS) == ["contact", "target", "eligibility", "duty", "roadmap", "funding", "step", "link", "document"]
+    assert KIND_OF_OPTION == {kind.option: kind.name for kind in KINDS.values()}
+    # every module of the package but the shared ones registers one kind
+    shared = {"common", "agencies", "registry"}
+    modules = {f"knowledge.facts.{m.name}" for m in pkgutil.iter_modules(package.__path__) if m.name not in shared}
+    for module in modules:
+        importlib.import_module(module)
+    registered = {kind.extract.__module__ for kind in KINDS.values() if kind.extract} | {"knowledge.facts.document"}
+    assert registered == modules and len(modules) == len(KINDS)
+    doc = Document(doc_id="x", source=SYNTHETIC)
+    only = extract_facts(doc, LABEL_SYN, kinds=["target", "contact"])
+    assert {f.kind for f in only} == {"target", "contact"}
+    assert only == [f for f in extract_facts(doc, LABEL_SYN) if f.kind in ("target", "contact")]
+
+
+def test_targets_sharing_a_level_across_clauses_and_years_mid_line():
+    source = ("II. MỤC TIÊU\n"
+              "Đến hết năm 2025: 50% cán bộ, công chức ở Trung ương (tập trung vào lãnh đạo dưới 40 tuổi); 25% cán bộ, "
+              "công chức cấp tỉnh, cấp huyện ở địa phương đạt trình độ ngoại ngữ bậc 4 trở lên; 20% cán bộ, công chức "
+              "xã đạt trình độ ngoại ngữ bậc 3 trở lên. Đến năm 2030, phấn đấu 35% cán bộ, công chức cấp tỉnh, cấp huyện "
+              "đạt trình độ ngoại ngữ bậc 4 trở lên.\n")
+    doc, facts, spans = build(source, "Kế hoạch 9/KH-UBND")
+    check_quotes(doc, facts, spans)
+    got = [(f.data["year"], f.data["percent"], f.data["group_key"], f.data["level"]) for f in of(facts, "target")]
+    assert got == [(2025, 50, "can bo cong chuc cap trung uong", 4),  # the level stated after the next clause
+                   (2025, 25, "can bo cong chuc cap tinh cap huyen", 4),
+                   (2025, 20, "can bo cong chuc cap xa", 3),
+                   (2030, 35, "can bo cong chuc cap tinh cap huyen", 4)]  # a year in the middle of the line

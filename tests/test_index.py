@@ -157,12 +157,17 @@ def test_unchanged_rebuild_embeds_nothing(small_corpus, small_index, settings) -
     assert {k: v["checksum"] for k, v in second["documents"].items()} == {
         k: v["checksum"] for k, v in first["documents"].items()}
     assert second["counts"]["chunks"] == first["counts"]["chunks"]
-    # The previous version is kept beside the live one, no more.
+    # Earlier versions are kept beside the live one (for rollbacks), CCVC_KEEP_VERSIONS in all, no more.
     assert len(versions(index_dir)) == 2
-    third = build_from_paths([small_corpus], index_dir, settings, progress=False)
+    keep_two = settings.model_copy(update={"keep_versions": 2})
+    third = build_from_paths([small_corpus], index_dir, keep_two, progress=False)
     assert len(versions(index_dir)) == 2
     assert live_folder(index_dir).name == (index_dir / POINTER).read_text().strip()
     assert third["counts"]["embedded_chunks"] == 0
+    for _ in range(settings.keep_versions + 1):
+        build_from_paths([small_corpus], index_dir, settings, progress=False)
+    assert len(versions(index_dir)) == settings.keep_versions
+    assert live_folder(index_dir).name in versions(index_dir)
 
 
 def test_changing_one_document_reembeds_only_it(small_corpus, small_index, tmp_path, settings) -> None:
