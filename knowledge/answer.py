@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import brief
-from .evidence import Coverage, coverage, evidence_words, holds, words_of
+from .evidence import Coverage, coverage, evidence_words, holds, names, words_of
 from .focus import agencies, profiles
 from .index import KnowledgeIndex
 from .kinds import (
@@ -89,9 +89,11 @@ class Found:
     facts: list[Fact] = field(default_factory=list)
     score: float = 1.0  # how well it matches beyond the key terms (a target's group), to compare documents
     key: str = ""  # what two documents must share to say the same thing
+    named: bool = True  # the evidence names every national body the question names
 
 
 TOP_HITS = 8  # passages looked at for an answer
+TARGET_SHOWN = 0.5  # share of the key terms a target's lines must show, else its sentence answers
 LOOSE_FACT, BETTER_BY = 0.8, 0.2  # a funding or timeline fact this loose gives way to a sentence this much closer
 PASSAGE_HITS = 3  # passages whose sentences are read for a passage answer
 COMPARED_DOCUMENTS = 2  # documents given side by side when they differ and the question names none
@@ -152,7 +154,16 @@ def _found(index: KnowledgeIndex, asked: Asked, doc_id: str, text: str, facts: l
            score: float = 1.0, key: str = "", citations: list[Citation] | None = None) -> Found:
     words = evidence_words(index, doc_id, "", *_fact_words(facts), text, accented=asked.accented)
     return Found(doc_id, text, citations if citations is not None else _fact_citations(index, facts), kind,
-                 coverage(index, asked.terms, words, asked.accented, asked.pairs), facts, score, key)
+                 coverage(index, asked.terms, words, asked.accented, asked.pairs), facts, score, key,
+                 _names_entities(index, asked, doc_id, [*_fact_words(facts), text]))
+
+
+def _names_entities(index: KnowledgeIndex, asked: Asked, doc_id: str, texts: list[str]) -> bool:
+    """"Bộ Tư pháp đặt chỉ tiêu bao nhiêu …": a figure of a text that does not name Bộ Tư pháp is not its answer."""
+    if not asked.entities:
+        return True
+    bag = evidence_words(index, doc_id, "", *texts)
+    return all(names(bag, entity) for entity in asked.entities)
 
 
 # ------------------------------------------------------------------------------------------------------------ targets
@@ -188,6 +199,10 @@ def _targets(index: KnowledgeIndex, asked: Asked, doc_id: str) -> Found | None:
     facts = [f for f in facts if _group_score(roles, f) == best]
     facts = sorted(facts, key=lambda f: (f.data.get("year", 0), f.start))
     text = "\n".join(f"- {_target_line(f)}" for f in facts)
+    shown = coverage(index, asked.terms, evidence_words(index, doc_id, "", text, *(f.data.get("group", "") for f in facts),
+                                                        accented=asked.accented), asked.accented, asked.pairs)
+    if shown.share < TARGET_SHOWN:
+        return None  # "có yêu cầu cả ngoại ngữ chuyên ngành không": the sentence says what the target lines do not
     key = "|".join(sorted(f"{f.data.get('year')}:{f.data.get('percent')}:{f.data.get('level')}" for f in facts))
     return _found(index, asked, doc_id, text, facts, "target", score=best, key=key)
 
@@ -624,6 +639,7 @@ def _passage(index: KnowledgeIndex, asked: Asked, prepared: PreparedQuery, hits:
     agency_keys = _agency_keys(index, asked) if asked.kind == "duty" else []
     strict_cues = any(p in STRICT_PARTS for p in asked.parts or [asked.part or ""])
     kind_focus = KIND_FOCUS.get(asked.kind or "")
+    narrowing = _roles(asked.plain) & NARROWING_ROLES
     # "Gửi tới những nơi nào?": only a sentence saying such a part answers, when the passages have one.
     cued = [row for row, (hit, units, i) in enumerate(rows) if any(cue.search(units[i].text) for cue in part_cues)]
     scored = []
@@ -634,6 +650,8 @@ def _passage(index: KnowledgeIndex, asked: Asked, prepared: PreparedQuery, hits:
         if asked.wants and not all(holds(w, text) for w in asked.wants if w in _SENTENCE_VALUES
                                    or w.startswith("cited:")):
             continue
+        if asked.kind == "target" and not narrowing <= _roles(plain(text)):
+            continue  # "cấp xã" asked: a sentence on cấp tỉnh, cấp huyện does not answer
         needed = KIND_EVIDENCE.get(asked.kind or "")
         if needed and not needed.search(plain(f"{text} {hit.chunk.section_path[-1] if hit.chunk.section_path else ''}")):
             continue
@@ -676,7 +694,8 @@ def _passage(index: KnowledgeIndex, asked: Asked, prepared: PreparedQuery, hits:
         body = brief.trim(" ".join(collapse_whitespace(u.text) for u in chosen), brief.LIST_WORDS)
         heading = _short_heading(chunk, chosen)
         citation = _citation(index, chunk.doc_id, chunk.section, chunk.start, chunk.end)
-        out.append(Found(chunk.doc_id, f"Theo {label}{heading}: {body}", [citation], "passage", cover, [], score))
+        out.append(Found(chunk.doc_id, f"Theo {label}{heading}: {body}", [citation], "passage", cover, [], score,
+                         named=_names_entities(index, asked, chunk.doc_id, [chunk.section, chunk.text])))
     return out
 
 
@@ -703,7 +722,8 @@ KIND_EVIDENCE = {
     "funding": re.compile(r"\b(kinh phi|ngan sach|chi phi|du toan|tai tro|nguon von|nguon tai chinh|dong gop|chi tra|"
                           r"hoc phi)\b"),
     "roadmap": re.compile(r"\b(19|20)\d{2}\b|\b(lo trinh|giai doan|thoi gian|thoi han|tien do)\b"),
-    "eligibility": re.compile(r"\b(doi tuong|ap dung|danh cho|tham gia|gom|doi voi)\b"),
+    "eligibility": re.compile(r"\b(doi tuong|ap dung|danh cho|tham gia|gom|doi voi|can bo|cong chuc|vien chuc|"
+                             r"giang vien|giao vien|chuyen gia|nguoi lao dong)\b"),
     "exclusion": re.compile(r"\b(khong ap dung|tru|mien|khong thuoc|khong bao gom)\b"),
     "contact": re.compile(r"@|(?<!\d)0\d{8,10}(?!\d)|\(\d{2,4}\)\s*\d"),
     "link": re.compile(r"https?://|www\.|\.(vn|com|org|net)\b"),
@@ -831,7 +851,8 @@ HEADING_BONUS = 0.2  # the sentences of a section whose heading the question nam
 
 
 # Values a sentence can be checked for (a contact's parts are checked on contact facts).
-_SENTENCE_VALUES = {"amount", "percent", "date", "phone", "email", "address", "frequency", "person", "article"}
+_SENTENCE_VALUES = {"amount", "percent", "date", "phone", "email", "address", "frequency", "person", "article",
+                    "deadline"}
 
 
 # --------------------------------------------------------------------------------------------------------- confidence
@@ -963,8 +984,12 @@ def _per_document(index: KnowledgeIndex, asked: Asked, docs: list[str], hits: li
 
 
 def _acceptable(found: Found, asked: Asked) -> bool:
+    if not found.named:
+        return False
     if found.kind == "check":
-        return True  # a person is described in their own words: the rule check's word pairs are the evidence
+        # A person described in their own words ("viên chức bệnh viện") matches the text's groups through the rule
+        # check; what else the question says ("trên 50 tuổi", "hợp đồng", "được miễn") must be in the evidence.
+        return found.cover.share >= CHECK_COVERAGE
     if not found.cover.enough:
         return False
     # A fact of the kind asked holds its own value; a name is checked on sentences only (a document's signer may be
@@ -973,7 +998,8 @@ def _acceptable(found: Found, asked: Asked) -> bool:
     return all(holds(w, found.text) for w in wants)
 
 
-FACT_VALUES = {"amount", "percent", "date", "frequency", "article"}
+FACT_VALUES = {"amount", "percent", "date", "frequency", "article", "deadline"}
+CHECK_COVERAGE = 0.4
 
 
 def _same_source(index: KnowledgeIndex, a: str, b: str) -> bool:
@@ -1094,7 +1120,8 @@ def answer(index: KnowledgeIndex, question: str, use_dense: bool = True, kind_hi
         best = max([f.cover.share for f in tried] or [0.0])
         return not_covered(hits, min(confidence, best * index.settings.confidence_threshold),
                            _refusal_lead(index, asked))
-    found.sort(key=lambda f: -f.score)  # stable: documents keep their order among equals
+    # the best match first (a target's group, then how much of the question its evidence holds); stable otherwise
+    found.sort(key=lambda f: (-round(f.score, 2), -round(f.cover.share, 2)))
     return _to_answer(index, _combine(index, asked, found), confidence)
 
 

@@ -38,6 +38,7 @@ VALUE_PATTERNS = {
     "fax": re.compile(r"\bfax\b[^\d]{0,5}\d"),
     "ext": re.compile(r"\b(may le|ext|may nhanh)\b[^\d]{0,5}\d"),
     "email": re.compile(r"@"),
+    "deadline": re.compile(r"\b(truoc|cham nhat|han|truoc ngay)\s+(ngay\s+)?\d{1,2}\b"),
     "frequency": re.compile(r"\b(hang|hang) (nam|quy|thang|tuan)\b|\bdinh ky\b|\bmoi (nam|quy|thang)\b|"
                            r"\d+ (thang|nam) (mot|1) lan|\b(giua ky|cuoi ky)\b"),
     "article": re.compile(r"\bdieu \d+"),
@@ -95,6 +96,14 @@ def identity_words(index, doc_id: str, accented: bool = False) -> Bag:
         profile = profiles(index).get(doc_id)
         cache[doc_id] = bag(profile.identity, accented) if profile else Bag()
     return cache[doc_id]
+
+
+def names(bag: set, phrase: str) -> bool:
+    """The evidence names a multi-word name (diacritic-free): its words, each next to the following one."""
+    words = phrase.split()
+    plain_words = bag if not hasattr(bag, "pairs") else bag
+    pairs = getattr(bag, "pairs", set())
+    return all(w in plain_words for w in words) and all((a, b) in pairs for a, b in zip(words, words[1:]))
 
 
 def words_of(*texts: str, accented: bool = False) -> Bag:

@@ -44,7 +44,8 @@ _COUNT_WORDS = {"tuoi", "phan", "nguoi", "ngay", "thang", "gio", "lop", "khoa", 
                 "nghin", "lan", "muc", "diem", "tiet", "hoc", "cap"}
 _LEVEL_WORDS = {"bac", "muc", "loai", "hang", "khoa", "lop", "dieu", "khoan", "diem", "buoc", "phan", "chuong", "muc"}
 # Words after an agency that make it the issuer: "Bộ Nội vụ ban hành …".
-_ISSUES_RE = re.compile(r"^(ban hanh|ky|ra|de ra|phe duyet|co (ke hoach|de an|quyet dinh|cong van|van ban))\b")
+_ISSUES_RE = re.compile(r"^(ban hanh|ky|ra|de ra|phe duyet|dat (chi tieu|muc tieu)|quy dinh|"
+                        r"co (ke hoach|de an|quyet dinh|cong van|van ban))\b")
 _DOCUMENT_NUMBER_RE = re.compile(
     r"(?<![\w/.,])(?P<head>\d{1,5})(?!\d)(?:\s*/\s*(?P<year>\d{4}))?(?P<symbol>(?:\s*[/-]\s*[a-z][a-z0-9.]*)*)")
 _YEAR_RANGE_RE = re.compile(r"\b((?:19|20)\d{2})\s*-\s*((?:19|20)\d{2})\b")

@@ -57,7 +57,10 @@ WANTS: list[tuple[str, re.Pattern]] = [
                           r"tong (kinh phi|so tien|ngan sach|von|cong)|bao nhieu tien|het bao nhieu|ton bao nhieu)\b")),
     ("percent", re.compile(r"\b(bao nhieu phan tram|may phan tram|ty le|ti le|bao nhieu %|%)")),
     ("level", re.compile(r"\bbac (may|nao|bao nhieu)\b")),
-    ("date", re.compile(r"\b(ngay nao|ngay may|ngay bao nhieu|thoi han (nop|gui|bao cao)|han chot|truoc ngay)\b")),
+    ("date", re.compile(r"\b(ngay nao|ngay may|ngay bao nhieu)\b")),
+    # "thời hạn nộp … là ngày nào", "hạn chót": a deadline ("trước ngày …", "chậm nhất …"), not any date
+    ("deadline", re.compile(r"\b(thoi han|han chot|han cuoi|truoc ngay nao|cham nhat)\b")),
+    ("address", re.compile(r"\b(dia chi|tru so)\b")),
     ("article", re.compile(r"\bdieu (may|nao|bao nhieu|so may)\b")),  # "căn cứ điều mấy": an article number
     # "bao lâu một lần", "mấy lần một năm": how often — a frequency ("hàng năm", "định kỳ", "6 tháng một lần").
     ("frequency", re.compile(r"\b(bao lau (mot|1) lan|may lan|bao nhieu lan|dinh ky (ra sao|the nao|bao lau))\b")),
@@ -70,6 +73,7 @@ với đi thì là mà được dc có như nào sao gì j ai đâu mấy em anh
 đấy""".split()
 # Phrases of asking: how a question is put, not what it asks about.
 CASUAL_PHRASES = [
+    "cuối cùng", "như thế",
     "có thể", "bao nhiêu", "khi nào", "lúc nào", "bao giờ", "cụ thể", "chi tiết", "vui lòng", "làm ơn", "mọi người",
     "thế nào", "như thế nào", "khác nhau", "chia thành", "tập trung vào", "ưu tiên nhóm nào", "giới hạn độ tuổi",
     "nhóm nào", "bao lâu", "một lần", "dựa vào đâu", "dành cho ai", "giữ chức vụ gì", "những nơi nào", "việc gì",
@@ -79,8 +83,8 @@ CASUAL_PHRASES = [
 # Verbs and words of asking ("lấy từ đâu", "có nói", "được ghi"), beside the question phrases of knowledge/data.
 ASKING_WORDS = ["xong", "gặp", "bên", "lấy", "dùng", "sửa", "đặt", "ghi", "nhắc", "nói"]
 FUNCTION_WORDS = """và với của cho các những một là thì mà ở tại từ đến trong ngoài trên dưới về theo này đó kia có
-không được bị sẽ đã đang cần phải nên hay hoặc vậy à hả nhé nhỉ ơi tôi mình em anh chị bạn ai gì nào đâu sao bao nhiêu
-mấy khi lúc như thế rồi còn cũng đều chỉ mới rất lại nữa ra vào lên xuống sau trước để do nếu""".split()
+không được bị sẽ đã đang cần phải nên hay hoặc vậy à hả nhé nhỉ ơi tôi mình em anh chị bạn ai gì nào đâu sao
+mấy khi lúc như rồi còn cũng đều chỉ mới rất lại nữa ra vào lên xuống sau trước để do nếu""".split()
 
 
 @lru_cache(maxsize=2)
@@ -115,6 +119,8 @@ def stop_syllables() -> frozenset[str]:
     return _stop_words(False) | frozenset(" ".join(plain(p) for p in question_phrases()).split())
 
 
+# "… có nằm trong (các) Bộ Chủ trì không", "… có thuộc nhóm … không": whether an agency is one of a group given duties.
+MEMBERSHIP_RE = re.compile(r"\b(co nam trong|co thuoc|co phai la|la mot trong)\b.*\b(bo|so|co quan|don vi)\b.*\bkhong\b")
 # "căn cứ thông tư nào", "kết luận nào của Thành ủy": the kind of document a legal basis asked for is.
 CITED_KIND_RE = re.compile(r"\b(nghi dinh|thong tu|quyet dinh|ket luan|nghi quyet|chi thi|luat|cong van|ke hoach) "
                            r"(nao|so may|so nao|gi)\b")
@@ -137,6 +143,7 @@ class Asked:
     terms: list[str] = field(default_factory=list)  # key syllables, in question order
     pairs: set[tuple[str, str]] = field(default_factory=set)  # key syllables next to each other in the question
     accented: bool = False  # typed with diacritics: terms and evidence are compared with them
+    entities: list[str] = field(default_factory=list)  # national bodies named (diacritic-free): evidence must name them
 
 
 # "quyết định số 1659", "kh 206", "công văn 5673/bnv-ccvc": a document named by kind and number.
@@ -228,6 +235,8 @@ def analyse(index, text: str, dense_text: str, kind_hint: str | None = None) -> 
     q = plain(replace_abbreviations(canonical_agencies(text)))
     typed = plain(text)
     kind = question_kind(typed) or question_kind(q) or kind_hint
+    if kind is None and MEMBERSHIP_RE.search(q):
+        kind = "duty"  # "Bộ Quốc phòng có nằm trong các Bộ Chủ trì không?": a duty fact lists its members
     asked = Asked(text=text, plain=q, kind=kind)
     asked.part = _part(q, kind)
     if kind == "contact":
@@ -264,6 +273,8 @@ def analyse(index, text: str, dense_text: str, kind_hint: str | None = None) -> 
             if strip_diacritics(w) not in named and strip_diacritics(w) not in place_words]
     asked.terms = [w for _, w in kept]
     asked.pairs = {(a, b) for (i, a), (j, b) in zip(kept, kept[1:]) if j == i + 1}
+    asked.entities = [plain(agency.name) for agency in agencies()
+                      if re.search(rf"\b{re.escape(plain(agency.name))}\b", q) and len(plain(agency.name).split()) > 1]
     if asked.focus.by_reference and kind == "document":
         # "Quyết định 2007/QĐ-TTg phê duyệt gì?" asked of the letter that carries it out: its sentences that name it
         asked.terms += [n for n in asked.focus.named.numbers if len(n) >= 2]
