@@ -347,14 +347,21 @@ def _check(index: KnowledgeIndex, asked: Asked, doc_id: str) -> Found | None:
         person = check.person_from_input(asked.text)
     except (check.PersonInputError, TypeError, ValueError):
         person = None
-    if person is not None and person.role:
+    if person is not None and (person.role or person.job or person.workplace):
         verdict = next((d for d in check.check_person(index, person).documents if d.doc_id == doc_id), None)
         if verdict is not None and verdict.status in DEFINITE_CHECKS:
             facts = [f for f in _facts_of(index, "eligibility", [doc_id])
                      if any(c.quote == f.quote for c in verdict.citations)]
             text = f"{CHECK_LEADS[verdict.status]}. Theo {index.doc_label(doc_id)}: {verdict.reason}"
-            return _found(index, asked, doc_id, text, facts, "check",
-                          citations=verdict.citations or _fact_citations(index, facts))
+            found = _found(index, asked, doc_id, text, facts, "check",
+                           citations=verdict.citations or _fact_citations(index, facts))
+            # The person's own words (role, tier, workplace, job, age) were matched by the rule check; the rest of
+            # the question must be in the evidence.
+            described = set(plain(" ".join(str(v) for v in vars(person).values() if v not in (None, ""))).split())
+            rest = [t for t in asked.terms if strip_diacritics(t) not in described]
+            words = evidence_words(index, doc_id, "", *_fact_words(facts), text, accented=asked.accented)
+            found.cover = coverage(index, rest, words, asked.accented, asked.pairs)
+            return found
     return _check_by_pairs(index, asked, doc_id)
 
 
@@ -652,6 +659,9 @@ def _passage(index: KnowledgeIndex, asked: Asked, prepared: PreparedQuery, hits:
             continue
         if asked.kind == "target" and not narrowing <= _roles(plain(text)):
             continue  # "cấp xã" asked: a sentence on cấp tỉnh, cấp huyện does not answer
+        if asked.kind == "target" and asked.years and not any(
+                str(y) in f"{text} {hit.chunk.section}" for y in asked.years):
+            continue  # "năm 2030" asked: the 2025 targets do not answer
         needed = KIND_EVIDENCE.get(asked.kind or "")
         if needed and not needed.search(plain(f"{text} {hit.chunk.section_path[-1] if hit.chunk.section_path else ''}")):
             continue

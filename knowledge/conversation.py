@@ -80,7 +80,10 @@ def is_follow_up(question: str, index: KnowledgeIndex | None = None) -> bool:
     q = plain(question)
     if _FOLLOW_UP_RE.search(q) or (len(q.split()) <= 4 and question_kind(q) is None):
         return True
-    return index is not None and len(q.split()) <= SHORT_WORDS and not focus(index, question).docs
+    if index is None or focus(index, question).docs:
+        return False
+    # a part of a document asked without naming one ("căn cứ nghị định nào về …?") is asked of the one talked about
+    return len(q.split()) <= SHORT_WORDS or question_kind(q) == "document"
 
 
 def _copies(index: KnowledgeIndex, doc_id: str) -> list[str]:

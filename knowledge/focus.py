@@ -318,8 +318,8 @@ def read_named(question: str, known_numbers: set[str]) -> Named:
         elif before and before[-1] in _YEAR_WORDS:
             if plausible_year:
                 named.years.append(int(head))
-                if _type_before(before[:-1]) or (len(before) >= 2 and before[-1] == "nam"
-                                                 and any(t in TYPE_WORDS for t in before[-4:-1])):
+                # "quyết định năm 2012", "kế hoạch năm 2021": the year dates a document named by its kind alone
+                if before[-1] == "nam" and _type_before(before[:-1]) and not re.search(r"\d", " ".join(before[-3:-1])):
                     named.document_years.append(int(head))
         elif after and (after[0] in _COUNT_WORDS or after[0].startswith("%")):
             continue
