@@ -18,7 +18,7 @@ import numpy as np
 
 from . import brief
 from .evidence import Coverage, coverage, evidence_words, holds, names, words_of
-from .focus import agencies, profiles
+from .focus import agencies, display_label, profiles
 from .index import KnowledgeIndex
 from .kinds import (
     ALL_STEPS_RE,
@@ -101,7 +101,10 @@ COMPARED_DOCUMENTS = 2  # documents given side by side when they differ and the 
 
 def _citation(index: KnowledgeIndex, doc_id: str, section: str, start: int, end: int) -> Citation:
     doc = index.documents[doc_id]
-    return Citation(index.doc_label(doc_id), doc_id, doc.info.subject if doc.info else doc.title, section,
+    label, stored = display_label(index, doc_id), index.doc_label(doc_id)
+    if section.startswith(stored):
+        section = label + section[len(stored):]
+    return Citation(label, doc_id, doc.info.subject if doc.info else doc.title, section,
                     index.quote(doc_id, start, end))
 
 
@@ -352,7 +355,7 @@ def _check(index: KnowledgeIndex, asked: Asked, doc_id: str) -> Found | None:
         if verdict is not None and verdict.status in DEFINITE_CHECKS:
             facts = [f for f in _facts_of(index, "eligibility", [doc_id])
                      if any(c.quote == f.quote for c in verdict.citations)]
-            text = f"{CHECK_LEADS[verdict.status]}. Theo {index.doc_label(doc_id)}: {verdict.reason}"
+            text = f"{CHECK_LEADS[verdict.status]}. Theo {display_label(index, doc_id, short=True)}: {verdict.reason}"
             found = _found(index, asked, doc_id, text, facts, "check",
                            citations=verdict.citations or _fact_citations(index, facts))
             # The person's own words (role, tier, workplace, job, age) were matched by the rule check; the rest of
@@ -377,7 +380,7 @@ def _check_by_pairs(index: KnowledgeIndex, asked: Asked, doc_id: str) -> Found |
     if not scored:
         return None
     _, excluded, best = max(scored, key=lambda item: (item[0], item[1]))
-    label = index.doc_label(best.doc_id)
+    label = display_label(index, best.doc_id)
     conditions = "; ".join(best.data.get("conditions") or [])
     who = best.data.get("who", "")
     if excluded:
@@ -429,7 +432,7 @@ def _links(index: KnowledgeIndex, asked: Asked, doc_id: str, hits: list[Hit]) ->
     if not any(len(asked_pairs & _pairs(plain(f.quote))) >= 2 for f in facts):
         return None
     items = [f"{f.data['site']}: {f.data['url']}" if f.data.get("site") else f.data["url"] for f in facts]
-    text = f"Theo {index.doc_label(doc_id)}, xem tại:\n" + "\n".join(f"- {item}" for item in items)
+    text = f"Theo {display_label(index, doc_id)}, xem tại:\n" + "\n".join(f"- {item}" for item in items)
     found = _found(index, asked, doc_id, text, facts, "link")
     found.cover = Coverage(1.0)
     return found
@@ -446,7 +449,7 @@ def _steps(index: KnowledgeIndex, asked: Asked, doc_id: str, hits: list[Hit]) ->
     named = _named_step(q, steps)
     total = len(steps)
     listing = "\n".join(f"{f.data['order']}. {f.data['step']}" for f in steps)
-    head = (f"Quy trình «{found_steps[0].data['procedure']}» ({index.doc_label(doc_id)}) gồm {total} bước:\n"
+    head = (f"Quy trình «{found_steps[0].data['procedure']}» ({display_label(index, doc_id)}) gồm {total} bước:\n"
             f"{listing}")
     cited = None
     if ALL_STEPS_RE.search(q):
@@ -514,7 +517,7 @@ def _document(index: KnowledgeIndex, asked: Asked, doc_id: str) -> Found | None:
     about = next((f for f in index.facts if f.kind == "document" and f.doc_id == doc_id), None)
     if info is None or about is None or not info.number:
         return None  # a page restating another document: its sentences answer, not its (missing) header
-    label = index.doc_label(doc_id)
+    label = display_label(index, doc_id)
     part = asked.part
     citations = [_fact_citation(index, about)]
     if part == "signer":
@@ -700,7 +703,7 @@ def _passage(index: KnowledgeIndex, asked: Asked, prepared: PreparedQuery, hits:
         # The cited passage is the evidence: its words, its section path, its document's identity.
         cover = coverage(index, asked.terms, evidence_words(index, chunk.doc_id, chunk.section, chunk.text,
                                                             accented=asked.accented), asked.accented, asked.pairs)
-        label = index.doc_label(chunk.doc_id)
+        label = display_label(index, chunk.doc_id, short=True)
         body = brief.trim(" ".join(collapse_whitespace(u.text) for u in chosen), brief.LIST_WORDS)
         heading = _short_heading(chunk, chosen)
         citation = _citation(index, chunk.doc_id, chunk.section, chunk.start, chunk.end)
@@ -1065,7 +1068,8 @@ def _to_answer(index: KnowledgeIndex, chosen: list[Found], confidence: float) ->
     citations: list[Citation] = []
     facts: list[Fact] = []
     for found in chosen:
-        text = found.text if found.text.startswith("Theo ") else f"Theo {index.doc_label(found.doc_id)}: {found.text}"
+        text = found.text if found.text.startswith("Theo ") else \
+            f"Theo {display_label(index, found.doc_id, short=True)}: {found.text}"
         lines.append(text)
         citations += found.citations
         facts += found.facts
@@ -1077,7 +1081,7 @@ def _refusal_lead(index: KnowledgeIndex, asked: Asked) -> str:
     if focus.unknown and not focus.docs:
         return "Các tài liệu hiện có không có văn bản về " + ", ".join(focus.unknown) + "."
     if focus.docs and len(focus.docs) <= 2:
-        return " và ".join(index.doc_label(d) for d in focus.docs) + " không nêu nội dung này."
+        return " và ".join(display_label(index, d) for d in focus.docs) + " không nêu nội dung này."
     return ""
 
 

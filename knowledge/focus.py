@@ -430,3 +430,43 @@ def place_keys(name: str) -> tuple[str, ...]:
 
 def _place(name: str) -> Place:
     return next(place for place in places() if place.name == name)
+
+
+# Kinds of document by the code their numbers' symbols carry (1659/QĐ-TTg, 206/KH-UBND).
+_KIND_OF_CODE = {"qd": "Quyết định", "kh": "Kế hoạch", "cv": "Công văn", "tt": "Thông tư", "nd": "Nghị định",
+                 "nq": "Nghị quyết", "ct": "Chỉ thị", "hd": "Hướng dẫn", "tb": "Thông báo", "bc": "Báo cáo"}
+
+
+def _with_kind(number: str) -> str:
+    """'1659/QĐ-TTg' → 'Quyết định 1659/QĐ-TTg'; a number already with its kind is left as it is."""
+    if not number or not number[0].isdigit():
+        return number
+    code = fold(number).replace("/", "-").split("-")[1:2]
+    kind = _KIND_OF_CODE.get(code[0]) if code else None
+    return f"{kind} {number}" if kind else number
+
+
+def display_label(index: KnowledgeIndex, doc_id: str, short: bool = False) -> str:
+    """How answers name a document. One with its own number keeps its label ("Kế hoạch 206/KH-UBND"); a plan issued
+    with a decision is named by it ("Kế hoạch kèm theo Quyết định 1550/QĐ-BTP"); a page restating a document is named
+    by what it restates, with its file name to tell copies apart ("Bài viết về Quyết định 1659/QĐ-TTg
+    (1659-bigschool-2019)"; `short`: without it, for an answer's text); else the stored label (title or file name)."""
+    cache = index.memo.setdefault("display_labels", {})
+    if doc_id not in cache:
+        doc = index.documents[doc_id]
+        info = doc.info
+        stored = index.doc_label(doc_id)
+        attached = getattr(info, "attached_to", "") if info else ""
+        profile = profiles(index).get(doc_id)
+        if info and info.number:
+            label = stored
+        elif attached:
+            label = f"{info.doc_type or 'Văn bản'} kèm theo {_with_kind(attached)}"
+        elif profile and profile.about:
+            label = f"Bài viết về {_with_kind(profile.about)} ({doc.title or doc_id})"
+        else:
+            label = stored
+        cache[doc_id] = label
+    label = cache[doc_id]
+    return re.sub(r" \([^()]*\)$", "", label) if short else label
+

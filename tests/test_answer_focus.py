@@ -258,3 +258,14 @@ def test_which_group_a_target_favours_as_a_follow_up(kb):
                                   "ưu tiên nhóm nào?"])
     assert "30%" in first.answer.answer
     assert "dưới 35 tuổi" in second.answer.answer and cited(second.answer) == {"nghe-an-plan.txt"}
+
+
+def test_documents_without_a_number_of_their_own_are_named_by_what_they_are(kb):
+    from knowledge.focus import display_label
+
+    assert display_label(kb, "news-1234.txt") == "Bài viết về Quyết định 1234/QĐ-TTg (news-1234)"
+    assert display_label(kb, "btp-plan.txt") == "Kế hoạch kèm theo Quyết định 77/QĐ-BTP"
+    assert display_label(kb, "nghe-an-plan.txt") == "Kế hoạch 12/KH-UBND"
+    result = answer(kb, "QĐ 1234 đặt mục tiêu năm 2030 cho cán bộ công chức cấp xã bao nhiêu")
+    assert result.citations[0].doc == "Bài viết về Quyết định 1234/QĐ-TTg (news-1234)"
+    assert result.citations[0].section.startswith("Bài viết về Quyết định 1234/QĐ-TTg")
