@@ -632,18 +632,19 @@ def _passage(index: KnowledgeIndex, asked: Asked, prepared: PreparedQuery, hits:
         heading = hit.chunk.section_path[-1] if hit.chunk.section_path else ""
         lexical.append(coverage(index, asked.terms, words_of(units[i].text, heading, accented=asked.accented),
                                 asked.accented, asked.pairs).share)
-    dense = np.zeros(len(rows), dtype=np.float32)
-    if use_dense and len(rows) > 1:
-        query_vector = index.embedder.query(prepared.dense_text)
-        parts = []
-        for hit in picked:
-            units = brief.sentences(hit.chunk)
-            if units:
-                parts.append(brief.sentence_vectors(index, hit.chunk, [u.text for u in units]) @ query_vector)
-        dense = np.concatenate(parts) if parts else dense
-        low, high = float(dense.min()), float(dense.max())
-        dense = (dense - low) / (high - low) if high > low else np.ones_like(dense)
     top_score = max(h.score for h in picked) or 1.0
+    dense = np.zeros(len(rows), dtype=np.float32)
+    meaning = index.settings.sentence_meaning_weight
+    if use_dense and meaning > 0 and len(rows) > 1:
+        # Meaning decides among the sentences words already rank best: only those are embedded (cached by text).
+        prelim = [SENTENCE_WORDS * lexical[r] + SENTENCE_PASSAGE * rows[r][0].score / top_score for r in range(len(rows))]
+        best = sorted(range(len(rows)), key=lambda r: -prelim[r])[:MEANING_CANDIDATES]
+        query_vector = index.embedder.query(prepared.dense_text)
+        cosines = brief.sentence_vectors(index, [rows[r][1][rows[r][2]].text for r in best]) @ query_vector
+        low, high = float(cosines.min()), float(cosines.max())
+        stretched = (cosines - low) / (high - low) if high > low else np.ones_like(cosines)
+        for r, value in zip(best, stretched):
+            dense[r] = value
     part_cues = [PART_SENTENCES[p] for p in asked.parts or [asked.part or ""] if p in PART_SENTENCES]
     # An agency's duties asked by name: a sentence answers only where the agency does something.
     agency_keys = _agency_keys(index, asked) if asked.kind == "duty" else []
@@ -670,7 +671,7 @@ def _passage(index: KnowledgeIndex, asked: Asked, prepared: PreparedQuery, hits:
             continue
         if not brief.complete(units, i):
             continue  # "Nhiệm vụ cụ thể của Bộ … như sau:" with nothing after it
-        score = (SENTENCE_WORDS * lexical[row] + SENTENCE_MEANING * float(dense[row])
+        score = (SENTENCE_WORDS * lexical[row] + meaning * float(dense[row])
                  + SENTENCE_PASSAGE * hit.score / top_score
                  + HEADING_BONUS * _names_heading(asked, hit.chunk.section_path[-1] if hit.chunk.section_path else ""))
         score += PART_BONUS * sum(bool(cue.search(text)) for cue in part_cues)
@@ -794,8 +795,10 @@ def _continuations(index: KnowledgeIndex, chunk: Chunk) -> list[Chunk]:
     return out
 
 
-# Weights of a sentence's score: the question's key terms it holds, its meaning, its passage's retrieval score.
-SENTENCE_WORDS, SENTENCE_MEANING, SENTENCE_PASSAGE = 0.45, 0.25, 0.30
+# Weights of a sentence's score: the question's key terms it holds and its passage's retrieval score, beside its
+# meaning (settings.sentence_meaning_weight, 0.25).
+SENTENCE_WORDS, SENTENCE_PASSAGE = 0.45, 0.30
+MEANING_CANDIDATES = 8  # sentences embedded to be compared by meaning, the best by words and rank
 # Sentences that say the part of a document asked for ("Nơi nhận:", "Xét đề nghị của …", "Căn cứ …").
 PART_SENTENCES = {
     "recipient": re.compile(r"^(Nơi nhận|Kính gửi)", re.I),

@@ -4,10 +4,10 @@ A passage is split into sentences the way Vietnamese administrative texts are wr
 dashes and bullets each start one, and so does a capital after ". ; : ! ?". Web copies break lines anywhere ("Căn cứ
 Luật tổ chức Chính phủ ngày" / "19 tháng 6 năm 2015;"): a line that does not end a sentence runs on into the next.
 
-Each sentence is scored by words and by meaning together: the share of the question's key terms it holds (with its
-section path and its document's identity, evidence.py) and the cosine of its e5 vector with the question's. Only the
-sentences of the few passages an answer may come from are embedded, in one batch, and kept per chunk
-(index.memo), so a passage asked about again costs nothing.
+Each sentence is scored by words and by meaning together (answer.py): the share of the question's key terms it holds
+(with its section heading) and its passage's rank, then the cosine of its e5 vector with the question's for the few
+sentences words rank best — only those are embedded, in one batch, and kept by text (index.memo), so a passage asked
+about again costs nothing.
 """
 
 from __future__ import annotations
@@ -37,9 +37,7 @@ _MARKER_ONLY_RE = re.compile(r"^(?:(?:Điều|Chương|Mục|Phần|Khoản)\s+[
 LABEL_WORDS = 3  # "Kính gửi:", "Nơi ban hành:": a label, which goes with what follows it
 # Page furniture a sentence must not be made of alone (counters, dates of posting, sharing buttons).
 _FURNITURE_RE = re.compile(r"^(?:chia sẻ|lượt xem|bình luận|xem thêm|>>>|hôm nay|hôm qua|tất cả|ip:)", re.I)
-# Weight of meaning against words in a sentence's score; words decide when the cosines are close.
-DENSE_WEIGHT = 0.35
-SENTENCE_CACHE = 4096  # chunks whose sentence vectors are kept
+SENTENCE_CACHE = 20_000  # sentences whose vectors are kept (≈ 30 MB)
 
 
 @dataclass
@@ -106,18 +104,19 @@ def complete(units: list[Sentence], i: int) -> bool:
     return bool(_ITEM_RE.match(units[i + 1].text))
 
 
-def sentence_vectors(index, chunk: Chunk, texts: list[str]) -> np.ndarray:
-    """e5 vectors of a chunk's sentences, embedded once per chunk (bounded cache on the index)."""
+def sentence_vectors(index, texts: list[str]) -> np.ndarray:
+    """e5 vectors of sentences, each embedded once (a bounded cache on the index): a passage asked about again
+    costs nothing, and the ones not yet seen are embedded in one batch."""
     cache: OrderedDict = index.memo.setdefault("sentence_vectors", OrderedDict())
-    vectors = cache.get(chunk.chunk_id)
-    if vectors is None or len(vectors) != len(texts):
-        vectors = index.embedder.sentences(texts)
-        cache[chunk.chunk_id] = vectors
+    missing = [text for text in dict.fromkeys(texts) if text not in cache]
+    if missing:
+        for text, vector in zip(missing, index.embedder.sentences(missing)):
+            cache[text] = vector
         while len(cache) > SENTENCE_CACHE:
             cache.popitem(last=False)
-    else:
-        cache.move_to_end(chunk.chunk_id)
-    return vectors
+    for text in texts:
+        cache.move_to_end(text)
+    return np.stack([cache[text] for text in texts]) if texts else np.zeros((0, 1), dtype=np.float32)
 
 
 def word_count(text: str) -> int:

@@ -83,7 +83,7 @@ class OnnxQueryEncoder:
         options.log_severity_level = 3
         self.session = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
-    def batch(self, texts: list[str], max_length: int = 128) -> np.ndarray:
+    def batch(self, texts: list[str], max_length: int = 96) -> np.ndarray:
         """Several short texts (sentences) in one run, padded to the longest: one vector per text."""
         encoded = self.tokenizer(texts, truncation=True, max_length=min(max_length, self.max_length), padding=True,
                                  return_tensors="np")
