@@ -763,11 +763,12 @@ def _names_heading(asked: Asked, heading: str) -> bool:
     share = sum(w in asked_words for w in words) / len(words)
     if share >= (1.0 if len(words) <= 3 else OUTLINE_SHARE):
         return True
-    return any(" ".join(heading_words[i:i + RUN_WORDS]) in asked.plain
-               for i in range(len(heading_words) - RUN_WORDS + 1))
+    stops = stop_syllables()
+    return any(" ".join(run) in asked.plain and sum(w not in stops for w in run) >= RUN_WORDS
+               for run in (heading_words[i:i + RUN_WORDS] for i in range(len(heading_words) - RUN_WORDS + 1)))
 
 
-RUN_WORDS = 4  # words of a heading in a row that name it ("tuyên truyền, nâng cao nhận thức")
+RUN_WORDS = 4  # content words of a heading in a row that name it ("tuyên truyền, nâng cao nhận thức")
 SECTION_SHARE = 0.3  # share of the question's key terms its heading must hold for the question to be about it
 
 

@@ -81,7 +81,7 @@ CASUAL_PHRASES = [
     "cần biết", "hiện nay", "hôm nay", "năm nay", "bài viết", "nhằm những mục đích gì", "để làm gì", "lấy từ đâu"
 ]
 # Verbs and words of asking ("lấy từ đâu", "có nói", "được ghi"), beside the question phrases of knowledge/data.
-ASKING_WORDS = ["xong", "gặp", "bên", "lấy", "dùng", "sửa", "đặt", "ghi", "nhắc", "nói"]
+ASKING_WORDS = ["xong", "gặp", "bên", "lấy", "đặt", "ghi", "nhắc", "nói"]
 FUNCTION_WORDS = """và với của cho các những một là thì mà ở tại từ đến trong ngoài trên dưới về theo này đó kia có
 không được bị sẽ đã đang cần phải nên hay hoặc vậy à hả nhé nhỉ ơi tôi mình em anh chị bạn ai gì nào đâu sao
 mấy khi lúc như rồi còn cũng đều chỉ mới rất lại nữa ra vào lên xuống sau trước để do nếu""".split()
