@@ -11,6 +11,7 @@ both are given, each cited.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 
@@ -36,6 +37,7 @@ from .kinds import (
     signature_span,
 )
 from .model import PATH_SEPARATOR, Chunk, Fact
+from .names import canonical_agencies
 from .question import Asked, analyse, stop_syllables
 from .search import Hit, PreparedQuery, prepare_query, search
 from .structure import CLOSING as CLOSING_LABEL
@@ -639,7 +641,7 @@ def _passage(index: KnowledgeIndex, asked: Asked, prepared: PreparedQuery, hits:
         # Meaning decides among the sentences words already rank best: only those are embedded (cached by text).
         prelim = [SENTENCE_WORDS * lexical[r] + SENTENCE_PASSAGE * rows[r][0].score / top_score for r in range(len(rows))]
         best = sorted(range(len(rows)), key=lambda r: -prelim[r])[:MEANING_CANDIDATES]
-        query_vector = index.embedder.query(prepared.dense_text)
+        query_vector = prepared.vector if prepared.vector is not None else index.embedder.query(prepared.dense_text)
         cosines = brief.sentence_vectors(index, [rows[r][1][rows[r][2]].text for r in best]) @ query_vector
         low, high = float(cosines.min()), float(cosines.max())
         stretched = (cosines - low) / (high - low) if high > low else np.ones_like(cosines)
@@ -838,6 +840,7 @@ def _agency_keys(index: KnowledgeIndex, asked: Asked) -> list[str]:
 
 
 def _agency_acts(keys: list[str], sentence: str) -> bool:
+    sentence = canonical_agencies(sentence)  # "Tổng LĐLĐ Việt Nam sẽ …" as the question's "Tổng Liên đoàn …"
     text = plain(sentence)
     for key in keys:
         for match in re.finditer(rf"\b{re.escape(key)}\b", text):
@@ -1108,7 +1111,11 @@ def answer(index: KnowledgeIndex, question: str, use_dense: bool = True, kind_hi
     if focus.unknown and not focus.docs:
         hits = search(index, prepared, top_k=3, use_dense=use_dense)
         return not_covered(hits, 0.0, _refusal_lead(index, asked))
-    hits = search(index, prepared, top_k=TOP_K_HITS, use_dense=use_dense, within=set(focus.docs) or None)
+    # Embedded once: search and the choice of a passage answer's sentences share it.
+    vector = index.embedder.query(prepared.dense_text) if use_dense and index.settings.dense_weight > 0 else None
+    prepared = dataclasses.replace(prepared, vector=vector)
+    hits = search(index, prepared, top_k=TOP_K_HITS, use_dense=use_dense, within=set(focus.docs) or None,
+                  query_vector=vector)
     if not hits:
         return not_covered([], 0.0)
     confidence = confidence_of(index, prepared, hits)

@@ -16,7 +16,7 @@ from .answer import LEVEL_RE, YEAR_RE, Answer, answer, facts_naming_agency, plai
 from .focus import focus, profiles
 from .index import KnowledgeIndex
 from .kinds import PERSON_RE
-from .question import canonical_agencies
+from .names import canonical_agencies
 
 # Words that ask for each kind of fact, added to a follow-up that does not say what it asks for.
 KIND_WORDS = {

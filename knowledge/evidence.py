@@ -19,6 +19,7 @@ from functools import lru_cache
 from importlib import resources
 
 from .focus import profiles
+from .names import canonical_agencies
 from .text import strip_diacritics, syllables
 
 # Share of the key terms' weight the evidence must hold. Chosen on the dev split of the real-document set and the
@@ -82,7 +83,7 @@ def idf(index, accented: bool = False) -> tuple[dict[str, float], float]:
     if cached is None:
         df: dict[str, int] = {}
         for chunk in index.chunks:
-            for word in set(_words(f"{chunk.section} {chunk.text}", accented)):
+            for word in set(_words(canonical_agencies(f"{chunk.section} {chunk.text}"), accented)):
                 df[word] = df.get(word, 0) + 1
         n = len(index.chunks) or 1
         # Squared: a word in every passage ("cán bộ", "ngoại ngữ") says little; a rare one says what is asked.
@@ -142,6 +143,12 @@ def synonyms(accented: bool) -> dict[str, list[tuple[str, ...]]]:
     return out
 
 
+@lru_cache(maxsize=50_000)
+def _spelled_out(text: str) -> str:
+    """The text with bodies' short names spelled out ("Tổng LĐLĐ" → "Tổng Liên đoàn Lao động"), as questions are."""
+    return canonical_agencies(text)
+
+
 class Bag(set):
     """The words of a piece of evidence, and the pairs of words next to each other in it."""
 
@@ -151,7 +158,7 @@ class Bag(set):
 
 
 def bag(text: str, accented: bool = False) -> Bag:
-    words = _words(text, accented)
+    words = _words(_spelled_out(text), accented)
     pairs = list(zip(words, words[1:]))
     if accented:
         bare = [strip_diacritics(w) for w in words]

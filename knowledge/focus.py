@@ -16,6 +16,7 @@ ban hành"); "Bộ Tài chính làm gì?" asks about an agency, not about its do
 
 from __future__ import annotations
 
+import copy
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -114,6 +115,19 @@ def _data_lines(name: str) -> list[list[str]]:
     text = resources.files(__package__).joinpath(f"data/{name}").read_text(encoding="utf-8")
     return [[part.strip() for part in line.split("|")] for line in text.splitlines()
             if line.strip() and not line.startswith("#")]
+
+
+_PLACE_OF_KEY: dict[str, str] = {}
+
+
+@lru_cache(maxsize=1)
+def _place_pattern() -> re.Pattern:
+    """Every folded way of writing a province or city, longest first, as whole words: one pass over a question."""
+    for place in places():
+        for key in place.keys:
+            _PLACE_OF_KEY.setdefault(key, place.name)
+    keys = sorted(_PLACE_OF_KEY, key=len, reverse=True)
+    return re.compile(r"(?<![a-z0-9])(?:" + "|".join(re.escape(k) for k in keys) + r")(?![a-z0-9])")
 
 
 def _contains(haystack: str, key: str) -> bool:
@@ -327,9 +341,10 @@ def read_named(question: str, known_numbers: set[str]) -> Named:
             named.numbers.append(head)
         elif plausible_year:
             named.years.append(int(head))
-    for place in places():
-        if any(_contains(text, key) for key in place.keys):
-            named.places.append(place.name)
+    for match in _place_pattern().finditer(text):
+        name = _PLACE_OF_KEY[match.group(0)]
+        if name not in named.places:
+            named.places.append(name)
     named.types += [kind for key, kind in TYPE_WORDS.items() if len(key) > 2 and _contains(text, key)]
     named.numbers = list(dict.fromkeys(named.numbers))
     named.years = list(dict.fromkeys(named.years))
@@ -349,10 +364,11 @@ def _owners_named(text: str, owners: set[str]) -> list[str]:
     """Issuers the question names as such: after a kind of document ("kế hoạch ngoại ngữ của Bộ Tư pháp", "quyết
     định năm 2012 của Bộ Nội vụ"), or before "ban hành"."""
     found = []
-    keys = {key: agency.keys[0] for agency in agencies() for key in agency.keys}
-    keys.update({owner: owner for owner in owners})
-    for key, owner in sorted(keys.items(), key=lambda item: -len(item[0])):
-        if owner not in owners or owner in found:
+    keys, pattern = _owner_pattern(frozenset(owners))
+    if not pattern.search(text):
+        return found
+    for key, owner in keys:
+        if owner in found or key not in text:
             continue
         for match in re.finditer(rf"(?<![a-z0-9]){re.escape(key)}(?![a-z0-9])", text):
             before = re.findall(r"[a-z0-9]+", text[:match.start()])[-_OWNER_WINDOW:]
@@ -367,8 +383,30 @@ def _owners_named(text: str, owners: set[str]) -> list[str]:
     return found
 
 
+@lru_cache(maxsize=8)
+def _owner_pattern(owners: frozenset[str]) -> tuple[list[tuple[str, str]], re.Pattern]:
+    """The ways of writing the loaded documents' issuers (longest first), and one pattern finding any of them."""
+    keys = {key: agency.keys[0] for agency in agencies() for key in agency.keys}
+    keys.update({owner: owner for owner in owners})
+    ordered = sorted(((k, o) for k, o in keys.items() if o in owners), key=lambda item: -len(item[0]))
+    alternatives = "|".join(re.escape(k) for k, _ in ordered) or "(?!)"
+    return ordered, re.compile(rf"(?<![a-z0-9])(?:{alternatives})(?![a-z0-9])")
+
+
 def focus(index: KnowledgeIndex, question: str) -> Focus:
-    """The documents the question names, best first; none when it names none."""
+    """The documents the question names, best first; none when it names none (cached per question text)."""
+    cache = index.memo.setdefault("focus", {})
+    if question not in cache:
+        if len(cache) > FOCUS_CACHE:
+            cache.clear()
+        cache[question] = _focus(index, question)
+    return copy.deepcopy(cache[question])
+
+
+FOCUS_CACHE = 1024
+
+
+def _focus(index: KnowledgeIndex, question: str) -> Focus:
     docs = profiles(index)
     known = set().union(*(p.own | p.implements | p.cites for p in docs.values())) if docs else set()
     named = read_named(question, known)

@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from .accents import question_phrases
-from .focus import Focus, agencies, fold, focus, place_keys
+from .focus import Focus, fold, focus, place_keys
 from .kinds import ASKS_SIGNER_RE, KIND_CUES, LEVEL_RE, YEAR_RE, plain, question_kind
+from .names import canonical_agencies, entity_pattern
 from .text import has_diacritics, normalize, replace_abbreviations, strip_diacritics, syllables
 
 # Parts of a document's own metadata a question may ask for alone (diacritic-free cues, most specific first).
@@ -273,53 +274,11 @@ def analyse(index, text: str, dense_text: str, kind_hint: str | None = None) -> 
             if strip_diacritics(w) not in named and strip_diacritics(w) not in place_words]
     asked.terms = [w for _, w in kept]
     asked.pairs = {(a, b) for (i, a), (j, b) in zip(kept, kept[1:]) if j == i + 1}
-    asked.entities = [plain(agency.name) for agency in agencies()
-                      if re.search(rf"\b{re.escape(plain(agency.name))}\b", q) and len(plain(agency.name).split()) > 1]
+    asked.entities = list(dict.fromkeys(m.group(0) for m in entity_pattern().finditer(q)))
     if asked.focus.by_reference and kind == "document":
         # "Quyết định 2007/QĐ-TTg phê duyệt gì?" asked of the letter that carries it out: its sentences that name it
         asked.terms += [n for n in asked.focus.named.numbers if len(n) >= 2]
     return asked
-
-
-# The fields of ministries and provincial departments as officials shorten them after "Bộ" or "Sở".
-FIELD_ABBREVIATIONS = {
-    "gd&đt|gdđt|gd-đt|gd đt": "Giáo dục và Đào tạo", "tt&tt|tttt|tt-tt": "Thông tin và Truyền thông",
-    "lđtbxh|lđ-tb&xh|lđ,tb&xh": "Lao động - Thương binh và Xã hội", "kh&đt|khđt": "Kế hoạch và Đầu tư",
-    "tn&mt|tnmt": "Tài nguyên và Môi trường", "nn&ptnt|nnptnt": "Nông nghiệp và Phát triển nông thôn",
-    "vh,tt&dl|vhttdl|vhtt&dl": "Văn hóa, Thể thao và Du lịch", "gtvt": "Giao thông vận tải", "nv": "Nội vụ",
-    "tc": "Tài chính", "ng": "Ngoại giao", "kh&cn|khcn": "Khoa học và Công nghệ", "yt": "Y tế", "tp": "Tư pháp",
-    "xd": "Xây dựng", "ct": "Công Thương",
-}
-
-
-@lru_cache(maxsize=1)
-def _field_patterns() -> list[tuple[re.Pattern, str]]:
-    out = []
-    for spellings, field_name in FIELD_ABBREVIATIONS.items():
-        for spelling in spellings.split("|"):
-            for form in {spelling, strip_diacritics(spelling)}:
-                out.append((re.compile(rf"(?<!\w)(bộ|sở|bo|so)\s+{re.escape(form)}(?!\w)", re.I), field_name))
-    return out
-
-
-def canonical_agencies(text: str) -> str:
-    """National bodies written the short way ("Bộ LĐTBXH", "Tổng LĐLĐ", "Sở GD&ĐT") spelled the way documents name
-    them, so that facts and passages naming them are found."""
-    out = text
-    for pattern, field_name in _field_patterns():
-        out = pattern.sub(lambda m: f"{m.group(1)} {field_name}", out)
-    for agency in agencies():
-        for alias in agency.aliases:
-            pattern = _alias_pattern(alias)
-            if pattern.search(out):
-                out = pattern.sub(agency.name, out)
-    return out
-
-
-@lru_cache(maxsize=256)
-def _alias_pattern(alias: str) -> re.Pattern:
-    parts = [re.escape(p) for p in re.split(r"[\s&.\-]+", alias) if p]
-    return re.compile(r"(?<!\w)" + r"[\s&.\-]*".join(parts) + r"(?!\w)", re.I)
 
 
 _SYMBOL_RE = re.compile(r"(?<![\w/])\d+(?:\s*/\s*\d{4})?(?:\s*[/-]\s*[^\W\d_][\w.&]*)+")

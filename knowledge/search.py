@@ -40,6 +40,7 @@ class Hit:
 class PreparedQuery:
     text: str  # normalised as typed
     dense_text: str  # with diacritics restored and abbreviations spelled out: what gets embedded
+    vector: np.ndarray | None = None  # dense_text's embedding, once computed
 
 
 def prepare_query(index: KnowledgeIndex, query: str) -> PreparedQuery:
