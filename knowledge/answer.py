@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import brief
-from .evidence import Coverage, coverage, evidence_words, holds, names, words_of
+from .evidence import Coverage, coverage, evidence_words, holds, names, plain_text, words_of
 from .focus import agencies, display_label, profiles
 from .index import KnowledgeIndex
 from .kinds import (
@@ -669,19 +669,24 @@ def _passage(index: KnowledgeIndex, asked: Asked, prepared: PreparedQuery, hits:
                 str(y) in f"{text} {hit.chunk.section}" for y in asked.years):
             continue  # "năm 2030" asked: the 2025 targets do not answer
         needed = KIND_EVIDENCE.get(asked.kind or "")
-        if needed and not needed.search(plain(f"{text} {hit.chunk.section_path[-1] if hit.chunk.section_path else ''}")):
+        if needed and not needed.search(plain_text(f"{text} {hit.chunk.section_path[-1] if hit.chunk.section_path else ''}")):
             continue
         if not brief.complete(units, i):
             continue  # "Nhiệm vụ cụ thể của Bộ … như sau:" with nothing after it
+        if asked.kind == "contact" and " | " in text:
+            continue  # a site's table ("Điện thoại: | (028) …"): the site's own contact, not the document's
         score = (SENTENCE_WORDS * lexical[row] + meaning * float(dense[row])
                  + SENTENCE_PASSAGE * hit.score / top_score
                  + HEADING_BONUS * _names_heading(asked, hit.chunk.section_path[-1] if hit.chunk.section_path else ""))
         score += PART_BONUS * sum(bool(cue.search(text)) for cue in part_cues)
-        if kind_focus and kind_focus.search(plain(text)):
+        if kind_focus and kind_focus.search(plain_text(text)):
             score += KIND_BONUS
         scored.append((score, row))
     out: list[Found] = []
     seen: set[str] = set()
+    # An e-mail or a phone asked: a sentence holding one is chosen by the value (the passage must still cover the
+    # question), "gửi về hộp thư …" under "Bộ Nội vụ đề nghị … như sau:".
+    valued = bool(asked.wants & CONTACT_VALUES)
     order = sorted(scored, key=lambda item: -item[0])
     # A passage whose section the question names ("những yêu cầu gì" → "2. Yêu cầu") answers first, with its items.
     named_sections = [(score, row) for score, row in order if rows[row][2] == 0 and _asks_section(
@@ -690,7 +695,8 @@ def _passage(index: KnowledgeIndex, asked: Asked, prepared: PreparedQuery, hits:
     for score, row in named_sections[:1] + order:
         hit, units, i = rows[row]
         chunk = hit.chunk
-        if chunk.doc_id in seen or (lexical[row] < SENTENCE_MIN and row not in preferred and row not in cued):
+        if chunk.doc_id in seen or (lexical[row] < SENTENCE_MIN and row not in preferred and row not in cued
+                                    and not valued):
             continue
         if agency_keys and not _agency_acts(agency_keys, units[i].text):
             continue  # "nhiệm vụ cho các Bộ: Bộ Nội vụ, Bộ Tài chính, …" names the agency, not what it does
@@ -750,6 +756,7 @@ KIND_EVIDENCE = {
 
 # A sentence shown as the answer holds at least this share of the key terms (with its heading).
 SENTENCE_MIN = 0.35
+CONTACT_VALUES = {"email", "phone"}
 # A question that names a section's heading ("Mục đích của kế hoạch là gì?", "những yêu cầu gì") asks for the
 # section: its items answer it. Share of the heading's words the question must hold (all of a short heading's).
 OUTLINE_SHARE = 0.6
@@ -1151,8 +1158,10 @@ def answer(index: KnowledgeIndex, question: str, use_dense: bool = True, kind_hi
 
 
 def _fact_only(index: KnowledgeIndex, asked: Asked) -> bool:
-    """Questions only a fact answers: a part of a contact asked for alone (a page's footer is no one's contact)."""
-    return asked.kind == "contact" and asked.part in CONTACT_FIELDS
+    """Questions only a fact answers: where to read something ("… ở đâu?") is a published address's sentence sharing
+    the question's words (_links), not any passage with a web address. (A part of a contact asked alone may be in a
+    letter's sentence, "gửi về hộp thư …"; a site's footer table is kept out of passage answers.)"""
+    return asked.kind == "link"
 
 
 TOP_K_HITS = TOP_HITS

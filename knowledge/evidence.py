@@ -143,6 +143,21 @@ def synonyms(accented: bool) -> dict[str, list[tuple[str, ...]]]:
     return out
 
 
+@lru_cache(maxsize=2)
+def pair_synonyms(accented: bool) -> dict[tuple[str, str], list[tuple[str, ...]]]:
+    """Two words the question writes together ("yêu cầu") → the words texts write for them ("đề nghị")."""
+    text = resources.files(__package__).joinpath("data/synonyms.txt").read_text(encoding="utf-8")
+    out: dict[tuple[str, str], list[tuple[str, ...]]] = {}
+    for line in text.splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        group = [tuple(_words(word, accented)) for word in line.split("|")]
+        for word in group:
+            if len(word) == 2:
+                out.setdefault((word[0], word[1]), []).extend(other for other in group if other != word)
+    return out
+
+
 @lru_cache(maxsize=50_000)
 def _spelled_out(text: str) -> str:
     """The text with bodies' short names spelled out ("Tổng LĐLĐ" → "Tổng Liên đoàn Lao động"), as questions are."""
@@ -182,6 +197,11 @@ def coverage(index, terms: list[str], evidence: set[str], accented: bool = False
     weights, unseen = idf(index, accented)
     plain_weights, _ = idf(index, False) if accented else (weights, unseen)
     alternatives = synonyms(accented)
+    written_otherwise: set[str] = set()  # "yêu cầu" asked, "đề nghị" written: both words found
+    for pair in pairs or ():
+        if not all(w in evidence for w in pair) and any(
+                all(s in evidence for s in other) for other in pair_synonyms(accented).get(pair, [])):
+            written_otherwise |= set(pair)
     total = found = unseen_missing = 0.0
     missing = []
     for term in terms:
@@ -190,7 +210,8 @@ def coverage(index, terms: list[str], evidence: set[str], accented: bool = False
             continue  # "pt", "th": pieces of an abbreviation no passage writes (a Vietnamese syllable has a vowel)
         weight = table.get(term, unseen)
         total += weight
-        if term in evidence or any(all(s in evidence for s in other) for other in alternatives.get(term, [])):
+        if term in evidence or term in written_otherwise or any(
+                all(s in evidence for s in other) for other in alternatives.get(term, [])):
             found += weight / 2 if term in apart else weight
         else:
             missing.append(term)

@@ -53,6 +53,9 @@ NEWS = """Mục tiêu học tiếng Anh của cán bộ đến năm 2030
 Ngày 10/10/2020, Thủ tướng Chính phủ ban hành Quyết định số 1234/QĐ-TTg phê duyệt Đề án bồi dưỡng tiếng Anh cho cán bộ, công chức, viên chức.
 Theo đó, đến năm 2030 phấn đấu 45% cán bộ, công chức cấp xã đạt trình độ ngoại ngữ bậc 3 trở lên.
 Đề án giao Bộ Nội vụ chủ trì tổ chức thực hiện.
+Địa chỉ: | 12 Lê Lợi, Hà Nội |
+Điện thoại: | (024) 3999 8888 |
+E-mail: | toasoan@baotintuc.vn |
 """
 
 LETTER = """BỘ NỘI VỤ
@@ -64,7 +67,7 @@ Căn cứ Nghị định số 101/2017/NĐ-CP ngày 01/9/2017 của Chính phủ
 Căn cứ Thông tư số 06/2021/TT-BNV ngày 15/6/2021 của Bộ trưởng Bộ Nội vụ hướng dẫn bồi dưỡng theo tiêu chuẩn ngạch;
 Bộ Nội vụ đề nghị các địa phương thực hiện như sau:
 1. Rà soát nhu cầu bồi dưỡng tiếng Anh của công chức năm 2022.
-2. Gửi báo cáo kết quả về Bộ Nội vụ trước ngày 15 tháng 12 năm 2022.
+2. Gửi báo cáo kết quả về Bộ Nội vụ trước ngày 15 tháng 12 năm 2022, bản điện tử gửi về hộp thư vuccvc@moha.gov.vn.
 KT. BỘ TRƯỞNG
 THỨ TRƯỞNG
 Lê Văn Minh
@@ -199,6 +202,13 @@ def test_document_questions_answer_the_part_asked(kb):
 
 
 # ---------------------------------------------------------------------------------------- contacts and targets
+
+
+def test_a_part_of_a_contact_in_a_letters_sentence_and_not_a_sites_footer(kb):
+    result = answer(kb, "Công văn 345 yêu cầu gửi bản điện tử về email nào?")
+    assert result.answered and "vuccvc@moha.gov.vn" in result.answer
+    # the news site's own phone in its footer is nobody's contact for the decision
+    assert not answer(kb, "số điện thoại liên hệ về Quyết định 1234 là số nào?").answered
 
 
 def test_a_part_of_a_contact_is_answered_alone(kb):
