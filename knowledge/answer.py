@@ -357,7 +357,8 @@ def _check(index: KnowledgeIndex, asked: Asked, doc_id: str) -> Found | None:
         if verdict is not None and verdict.status in DEFINITE_CHECKS:
             facts = [f for f in _facts_of(index, "eligibility", [doc_id])
                      if any(c.quote == f.quote for c in verdict.citations)]
-            text = f"{CHECK_LEADS[verdict.status]}. Theo {display_label(index, doc_id, short=True)}: {verdict.reason}"
+            reason = _with_predicate(verdict.reason, [c.quote for c in verdict.citations])
+            text = f"{CHECK_LEADS[verdict.status]}. Theo {display_label(index, doc_id, short=True)}: {reason}"
             found = _found(index, asked, doc_id, text, facts, "check",
                            citations=verdict.citations or _fact_citations(index, facts))
             # The person's own words (role, tier, workplace, job, age) were matched by the rule check; the rest of
@@ -368,6 +369,29 @@ def _check(index: KnowledgeIndex, asked: Asked, doc_id: str) -> Found | None:
             found.cover = coverage(index, rest, words, asked.accented, asked.pairs)
             return found
     return _check_by_pairs(index, asked, doc_id)
+
+
+_QUOTED_RE = re.compile(r"«([^«»]+)»")
+PREDICATE_WORDS = 25  # the rest of an item's sentence shown with it, at most
+
+
+def _with_predicate(reason: str, quotes: list[str]) -> str:
+    """An item quoted without the rest of its sentence ("«giảng viên các trường Đại học, …»" of "… sẽ tham gia các
+    khóa bồi dưỡng giảng viên trước khi …") is quoted to the sentence's end: what the group is in for, and any
+    "trừ …" after it, are part of the answer."""
+    def extend(match: re.Match) -> str:
+        item = match.group(1)
+        for quote in quotes:
+            at = quote.find(item)
+            if at < 0:
+                continue
+            tail = re.split(r"(?<=[.;!?])\s|;", quote[at + len(item):], maxsplit=1)[0]
+            words = tail.split()
+            if words and len(words) <= PREDICATE_WORDS and (tail[:1] == " " and words[0][:1].islower() or
+                                                            tail.startswith(", ") and len(words) > 1):
+                return f"«{item}{tail.rstrip('.;')}»"
+        return match.group(0)
+    return _QUOTED_RE.sub(extend, reason)
 
 
 def _check_by_pairs(index: KnowledgeIndex, asked: Asked, doc_id: str) -> Found | None:
@@ -421,6 +445,36 @@ def _simple(index: KnowledgeIndex, asked: Asked, doc_id: str, hits: list[Hit], k
         return None
     texts = [collapse_whitespace(f.data.get("text") or f.quote).lstrip("-+ ") for f in facts]
     return _found(index, asked, doc_id, f"{head}:\n" + "\n".join(f"- {t}" for t in texts), facts, kind)
+
+
+# "… giai đoạn nào?": the period of something named. A programme's, a plan's or a project's period is written after
+# its name ("Đề án “Chương trình … cho cán bộ, công chức, viên chức giai đoạn 2019 - 2030”").
+PERIOD_ASKED_RE = re.compile(r"\b(giai doan nao|giai doan (tu )?nam nao|thoi ky nao|tu nam nao den nam nao)\b")
+NAMED_PERIOD_RE = re.compile(r"(?:giai đoạn|thời kỳ)\s+(?:từ\s+(?:năm\s+)?)?((?:19|20)\d{2})\s*(?:[-–—]|đến(?:\s+năm)?)\s*"
+                             r"((?:19|20)\d{2})", re.I)
+NAME_SHARE = 0.85  # of the question's key terms, in the words just before the period
+
+
+def _named_period(index: KnowledgeIndex, asked: Asked, doc_id: str, hits: list[Hit]) -> Found | None:
+    """The period written after the name the question gives, in the document's best passages."""
+    if not PERIOD_ASKED_RE.search(asked.plain) or not asked.terms:
+        return None
+    for hit in [h for h in hits if h.chunk.doc_id == doc_id][:PASSAGE_HITS]:
+        for unit in brief.sentences(hit.chunk):
+            for match in NAMED_PERIOD_RE.finditer(unit.text):
+                before = unit.text[:match.start()].split()[-(2 * len(asked.terms) + 6):]
+                name = " ".join(before)
+                cover = coverage(index, asked.terms, words_of(name, accented=asked.accented), asked.accented,
+                                 asked.pairs)
+                if cover.share < NAME_SHARE:
+                    continue
+                label = display_label(index, doc_id, short=True)
+                citation = _citation(index, doc_id, hit.chunk.section, hit.chunk.start, hit.chunk.end)
+                shown = " ".join(before[-(len(asked.terms) + 4):])
+                text = f"Theo {label}: giai đoạn {match.group(1)} - {match.group(2)} («… {shown} {match.group(0)}»)."
+                return Found(doc_id, text, [citation], "roadmap", cover, [], 1.0,
+                             named=_names_entities(index, asked, doc_id, [unit.text]))
+    return None
 
 
 def _links(index: KnowledgeIndex, asked: Asked, doc_id: str, hits: list[Hit]) -> Found | None:
@@ -632,7 +686,9 @@ def _passage(index: KnowledgeIndex, asked: Asked, prepared: PreparedQuery, hits:
     for hit, units, i in rows:
         # Ranked by its own words and its heading's: the document's identity is the same for all its sentences.
         heading = hit.chunk.section_path[-1] if hit.chunk.section_path else ""
-        lexical.append(coverage(index, asked.terms, words_of(units[i].text, heading, accented=asked.accented),
+        # A sentence announcing a list ("… căn cứ trên:") answers with its items: it holds their words too.
+        items = [u.text for u in brief.announced(units, i)]
+        lexical.append(coverage(index, asked.terms, words_of(units[i].text, heading, *items, accented=asked.accented),
                                 asked.accented, asked.pairs).share)
     top_score = max(h.score for h in picked) or 1.0
     dense = np.zeros(len(rows), dtype=np.float32)
@@ -688,9 +744,14 @@ def _passage(index: KnowledgeIndex, asked: Asked, prepared: PreparedQuery, hits:
     # question), "gửi về hộp thư …" under "Bộ Nội vụ đề nghị … như sau:".
     valued = bool(asked.wants & CONTACT_VALUES)
     order = sorted(scored, key=lambda item: -item[0])
-    # A passage whose section the question names ("những yêu cầu gì" → "2. Yêu cầu") answers first, with its items.
-    named_sections = [(score, row) for score, row in order if rows[row][2] == 0 and _asks_section(
-        index, asked, rows[row][0].chunk)]
+    # A section the question names ("những yêu cầu gì" → "2. Yêu cầu") answers first, with its items: a passage
+    # beginning with its heading, or a heading inside a passage ("I. MỤC ĐÍCH, YÊU CẦU" holding "2. Yêu cầu"); the
+    # heading the question names most of first.
+    named_sections = sorted(((score, row) for score, row in order if _section_row(index, asked, rows[row])),
+                            key=lambda item: (-_heading_share(asked, _row_heading(rows[item[1]])), -item[0]))
+    if named_sections and order and order[0][1] != named_sections[0][1] and DETAIL_ASKED_RE.search(asked.plain) \
+            and _under(rows[order[0][1]], rows[named_sections[0][1]]):
+        named_sections = []  # "trách nhiệm … thuộc về ai theo yêu cầu …": one item of the section named answers
     preferred = {row for _, row in named_sections[:1]}
     for score, row in named_sections[:1] + order:
         hit, units, i = rows[row]
@@ -703,7 +764,10 @@ def _passage(index: KnowledgeIndex, asked: Asked, prepared: PreparedQuery, hits:
         seen.add(chunk.doc_id)
         ranked = [rows[r][2] for _, r in sorted(scored, key=lambda item: -item[0]) if rows[r][0] is hit]
         heading = chunk.section_path[-1] if chunk.section_path else ""
-        outline = bool(units) and brief.starts_section(units, heading) and _asks_section(index, asked, chunk)
+        # the question names the passage's section and its heading is the best of it (not a detail inside it)
+        outline = i == 0 and bool(units) and brief.starts_section(units, heading) and _asks_section(index, asked, chunk)
+        if row in preferred and not outline:
+            ranked = [i] + [r for r in ranked if r != i]  # a heading inside the passage: its items answer
         if outline:
             # the question names the section: its items answer, also those of its next passages
             ranked = [0] + [r for r in ranked if r != 0]
@@ -762,33 +826,76 @@ CONTACT_VALUES = {"email", "phone"}
 OUTLINE_SHARE = 0.6
 
 
+def _heading_words(heading: str) -> list[str]:
+    """A heading's content words, diacritic-free, without its number ("3. Yêu cầu" → yeu cau)."""
+    words = plain(brief.strip_marker(heading.rstrip("…"))).split()
+    return [w for w in words if w not in stop_syllables() or w in ("muc", "tieu", "dich", "yeu", "cau")]
+
+
 def _names_heading(asked: Asked, heading: str) -> bool:
     """The question names the heading: most of its words, all of a short one's, or four of them in a row."""
-    heading_words = plain(re.sub(r"^\S+\s", "", heading.rstrip("…"))).split()
-    words = [w for w in heading_words if w not in stop_syllables() or w in ("muc", "tieu", "dich", "yeu", "cau")]
+    if heading in (PREAMBLE_LABEL, CLOSING_LABEL):
+        return False  # the parts before the first heading and after the last: no heading of the document's
+    heading_words = plain(brief.strip_marker(heading.rstrip("…"))).split()
+    words = _heading_words(heading)
     if not words:
         return False
-    asked_words = set(asked.plain.split())
-    share = sum(w in asked_words for w in words) / len(words)
-    if share >= (1.0 if len(words) <= 3 else OUTLINE_SHARE):
+    if _heading_share(asked, heading) >= (1.0 if len(words) <= 3 else OUTLINE_SHARE):
         return True
     stops = stop_syllables()
     return any(" ".join(run) in asked.plain and sum(w not in stops for w in run) >= RUN_WORDS
                for run in (heading_words[i:i + RUN_WORDS] for i in range(len(heading_words) - RUN_WORDS + 1)))
 
 
+# Who, how many, when, where: a detail is asked, not a whole section ("mục đích … là gì").
+DETAIL_ASKED_RE = re.compile(r"\b(ai|bao nhieu|khi nao|luc nao|bao gio|o dau|may)\b")
 RUN_WORDS = 4  # content words of a heading in a row that name it ("tuyên truyền, nâng cao nhận thức")
 SECTION_SHARE = 0.3  # share of the question's key terms its heading must hold for the question to be about it
 
 
-def _asks_section(index: KnowledgeIndex, asked: Asked, chunk: Chunk) -> bool:
+def _heading(chunk: Chunk) -> str:
+    return chunk.section_path[-1] if chunk.section_path else ""
+
+
+def _row_heading(row) -> str:
+    hit, units, i = row
+    return _heading(hit.chunk) if i == 0 and brief.starts_section(units, _heading(hit.chunk)) else units[i].text
+
+
+def _section_row(index: KnowledgeIndex, asked: Asked, row) -> bool:
+    """The sentence is a heading the question asks about: the passage's own (its first sentence) or one inside it."""
+    hit, units, i = row
+    if i == 0 and brief.starts_section(units, _heading(hit.chunk)):
+        return _asks_section(index, asked, hit.chunk)
+    return brief.is_heading_unit(units[i].text) and _asks_section(index, asked, hit.chunk, units[i].text)
+
+
+def _under(row, section_row) -> bool:
+    """The sentence is inside the section (a passage's own section, or a heading inside the passage)."""
+    hit, units, i = row
+    section_hit, section_units, j = section_row
+    if j == 0 and brief.starts_section(section_units, _heading(section_hit.chunk)):
+        return hit.chunk.section_path == section_hit.chunk.section_path
+    last = max((k for k in range(i + 1) if brief.is_heading_unit(units[k].text)), default=-1)
+    return hit.chunk is section_hit.chunk and last == j
+
+
+def _heading_share(asked: Asked, heading: str) -> float:
+    words = _heading_words(heading)
+    asked_words = set(asked.plain.split())
+    return sum(w in asked_words for w in words) / len(words) if words else 0.0
+
+
+def _asks_section(index: KnowledgeIndex, asked: Asked, chunk: Chunk, heading: str | None = None) -> bool:
     """The question is about a whole section (names its heading, and the heading holds much of what it asks), not
     about a detail inside it."""
-    heading = chunk.section_path[-1] if chunk.section_path else ""
+    heading = _heading(chunk) if heading is None else heading
     if not heading or not _names_heading(asked, heading):
         return False
-    return coverage(index, asked.terms, words_of(heading, accented=asked.accented), asked.accented).share \
-        >= SECTION_SHARE
+    # What the document says of itself is said of all its sections ("việc đào tạo ngoại ngữ cho công chức … ở thành
+    # phố" of the city's plan on foreign-language training): the rest of the question is the heading's to hold.
+    evidence = evidence_words(index, chunk.doc_id, "", heading, accented=asked.accented)
+    return coverage(index, asked.terms, evidence, asked.accented).share >= SECTION_SHARE
 
 
 def _continuations(index: KnowledgeIndex, chunk: Chunk) -> list[Chunk]:
@@ -994,7 +1101,8 @@ def _per_document(index: KnowledgeIndex, asked: Asked, docs: list[str], hits: li
         elif kind == "check":
             found = _check(index, asked, doc_id)
         elif kind == "roadmap":
-            found = _simple(index, asked, doc_id, hits, "roadmap", "Lộ trình, thời gian thực hiện")
+            found = _named_period(index, asked, doc_id, hits) or _simple(
+                index, asked, doc_id, hits, "roadmap", "Lộ trình, thời gian thực hiện")
         elif kind == "funding":
             found = _simple(index, asked, doc_id, hits, "funding", "Kinh phí")
         elif kind == "step":

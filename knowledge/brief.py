@@ -21,8 +21,9 @@ import numpy as np
 from .model import Chunk
 
 MAX_WORDS = 60  # an answer's sentences, at most
-LIST_WORDS = 150  # a section's items given as the answer to a question naming the section (each cut to fit)
+LIST_WORDS = 200  # a section's items given as the answer to a question naming the section (each cut to fit)
 MIN_WORDS = 8
+HEAD_WORDS = 20  # a section's heading sentence, at most, when its items answer
 ITEM_WORDS = 30  # an item of a list answer, at least, when the items are cut to fit
 FILL_WORDS = 45  # other good sentences of the same passage join the best one up to this many words  # a sentence shorter than this takes its neighbour when the budget allows
 _ITEM_RE = re.compile(r"^(?:[a-zđ]\)|\(?[ivx]{1,4}\)|\d{1,2}(?:\.\d{1,2})*[.)]|[IVX]{1,5}\.|[-+•*–—])\s*")
@@ -95,6 +96,18 @@ def starts_section(units: list[Sentence], heading: str) -> bool:
     return bool(head) and units[0].text.startswith(head[:40])
 
 
+def announced(units: list[Sentence], i: int) -> list[Sentence]:
+    """The items a sentence ending in ':' announces ("… căn cứ trên: (i) …; (ii) …"), up to the next heading."""
+    if not units[i].text.rstrip().endswith(":"):
+        return []
+    items = []
+    for unit in units[i + 1:]:
+        if is_heading_unit(unit.text) or not _ITEM_RE.match(unit.text):
+            break
+        items.append(unit)
+    return items
+
+
 def complete(units: list[Sentence], i: int) -> bool:
     """A sentence announcing a list (ending in ':') answers only with its items after it."""
     if not units[i].text.rstrip().endswith(":"):
@@ -129,15 +142,19 @@ def around(units: list[Sentence], best: int, limit: int = MAX_WORDS, heading: bo
     chosen = [units[best]]
     words = word_count(units[best].text)
     following = best + 1
-    if heading or units[best].text.rstrip().endswith(":") or _is_heading_unit(units[best].text):
+    if heading or units[best].text.rstrip().endswith(":") or is_heading_unit(units[best].text):
         # A heading or a sentence announcing a list: its items, each cut short when they do not all fit.
-        items = units[following:]
-        if not heading:
-            items = items[:next((i for i, u in enumerate(items) if _is_heading_unit(u.text)), len(items))]
+        if heading:
+            items = units[following:]
+            if items and words > HEAD_WORDS:  # a long heading sentence: its items answer, the citation names it in full
+                chosen = [Sentence(trim(units[best].text, HEAD_WORDS), units[best].chunk, units[best].position)]
+                words = HEAD_WORDS + 1
+        else:
+            items = announced(units, best) or units[following:]
+            items = items[:next((i for i, u in enumerate(items) if is_heading_unit(u.text)), len(items))]
         if not items:
             return chosen
-        total = sum(word_count(u.text) for u in items)
-        each = max(ITEM_WORDS, (limit - words) // len(items)) if words + total > limit else limit
+        each = _share(items, limit - words)
         for unit in items:
             cut = trim(unit.text, each)
             if words + word_count(cut) > limit:
@@ -149,6 +166,21 @@ def around(units: list[Sentence], best: int, limit: int = MAX_WORDS, heading: bo
     return chosen
 
 
+def _share(items: list[Sentence], budget: int) -> int:
+    """The length each item is cut to so that all fit the budget: short items whole, the long ones cut alike
+    (never below ITEM_WORDS: the items that do not fit then are left out)."""
+    lengths = sorted(word_count(u.text) for u in items)
+    if sum(lengths) <= budget:
+        return max(lengths)
+    left, count = budget, len(lengths)
+    for length in lengths:
+        if length * count > left:
+            return max(ITEM_WORDS, left // count - 1)  # a cut item ends in "…"
+        left -= length
+        count -= 1
+    return max(lengths)
+
+
 def pick(units: list[Sentence], ranked: list[int], limit: int = FILL_WORDS, outline: bool = False) -> list[Sentence]:
     """The best sentence with what it needs (around()), then the next best of the same passage while the answer
     stays within `limit` words; the best first, the others in the passage's order. `outline`: the best is the
@@ -156,7 +188,8 @@ def pick(units: list[Sentence], ranked: list[int], limit: int = FILL_WORDS, outl
     best = ranked[0]
     if outline:
         return around(units, best, LIST_WORDS, heading=True)
-    chosen = around(units, best, LIST_WORDS if units[best].text.rstrip().endswith(":") else MAX_WORDS)
+    listing = units[best].text.rstrip().endswith(":") or is_heading_unit(units[best].text)
+    chosen = around(units, best, LIST_WORDS if listing else MAX_WORDS)
     taken = {s.position for s in chosen}
     words = sum(word_count(s.text) for s in chosen)
     extra = []
@@ -169,7 +202,16 @@ def pick(units: list[Sentence], ranked: list[int], limit: int = FILL_WORDS, outl
     return chosen + [units[i] for i in sorted(extra)]
 
 
-def _is_heading_unit(text: str) -> bool:
+_HEADING_MARKER_RE = re.compile(r"^(?:(?:Điều|Chương|Mục|Phần|Khoản)\s+[\dIVX]+[.:)]?\s*|"
+                                r"(?:[a-zđ]\)|\(?[ivx]{1,4}\)|\d{1,2}(?:\.\d{1,2})*[.)]|[IVX]{1,5}\.|[-+•*–—])\s*)", re.I)
+
+
+def strip_marker(heading: str) -> str:
+    """A heading without its number or letter ("3. Yêu cầu" → "Yêu cầu", "III. NỘI DUNG" → "NỘI DUNG")."""
+    return _HEADING_MARKER_RE.sub("", heading, count=1)
+
+
+def is_heading_unit(text: str) -> bool:
     """"3. Yêu cầu", "II. ĐỐI TƯỢNG": a numbered heading, whose body answers."""
     return word_count(text) <= 8 and bool(_ITEM_RE.match(text)) and not text.rstrip().endswith((".", ";"))
 
