@@ -582,7 +582,7 @@ def _document(index: KnowledgeIndex, asked: Asked, doc_id: str) -> Found | None:
             return None
         text = f"{label} do {' '.join(p for p in (info.signer_title, signer) if p)} ký."
         if not signer and _ASKS_WHO_RE.search(asked.plain):
-            text += " Văn bản không ghi họ tên người ký."
+            text += " Bản này không ghi họ tên người ký."
         signature = signature_span(doc.source, info.signer or info.signer_title)
         if signature:
             citations.insert(0, _citation(index, doc_id, f"{label}{PATH_SEPARATOR}Phần kết", *signature))
@@ -1262,7 +1262,22 @@ def answer(index: KnowledgeIndex, question: str, use_dense: bool = True, kind_hi
                            _refusal_lead(index, asked))
     # the best match first (a target's group, then how much of the question its evidence holds); stable otherwise
     found.sort(key=lambda f: (-round(f.score, 2), -round(f.cover.share, 2)))
-    return _to_answer(index, _combine(index, asked, found), confidence)
+    chosen = _combine(index, asked, found)
+    if "person" in asked.wants and chosen[0].kind == "document" and not holds("person", chosen[0].text):
+        chosen[0] = _named_by_a_copy(index, asked, prepared, hits, chosen[0], use_dense)
+    return _to_answer(index, chosen, confidence)
+
+
+def _named_by_a_copy(index: KnowledgeIndex, asked: Asked, prepared: PreparedQuery, hits: list[Hit], found: Found,
+                     use_dense: bool) -> Found:
+    """"Ai ký?" of a copy giving the signer's title only: a page restating the same document may name the person
+    ("do Thủ tướng Nguyễn Xuân Phúc trực tiếp ký"); its sentence follows, cited."""
+    copies = sorted(d for d in asked.focus.docs if d != found.doc_id and _same_source(index, d, found.doc_id))
+    named = [f for f in _passage(index, asked, prepared, hits, copies, use_dense)
+             if _acceptable(f, asked) and holds("person", f.text)] if copies else []
+    if not named:
+        return found
+    return dataclasses.replace(found, text=f"{found.text}\n{named[0].text}", citations=found.citations + named[0].citations)
 
 
 def _fact_only(index: KnowledgeIndex, asked: Asked) -> bool:

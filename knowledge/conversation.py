@@ -13,10 +13,14 @@ import re
 from dataclasses import asdict, dataclass, field, fields
 
 from .answer import LEVEL_RE, YEAR_RE, Answer, answer, facts_naming_agency, plain, question_kind
+from .evidence import identity_words
 from .focus import focus, profiles
 from .index import KnowledgeIndex
 from .kinds import PERSON_RE
 from .names import canonical_agencies
+from .question import analyse
+from .search import prepare_query
+from .text import has_diacritics, strip_diacritics
 
 # Words that ask for each kind of fact, added to a follow-up that does not say what it asks for.
 KIND_WORDS = {
@@ -30,7 +34,8 @@ GROUPS = ["cán bộ, công chức, viên chức", "cán bộ, công chức cấ
           "lãnh đạo, quản lý", "cán bộ, công chức", "công chức, viên chức", "cán bộ", "công chức", "viên chức"]
 _FOLLOW_UP_RE = re.compile(r"^(the con|con|vay con|vay|the|thi|con voi|con doi voi)\b|"
                            r"\b(nguoi do|nguoi nay|ong ay|ba ay|anh ay|chi ay|van ban do|van ban nay|"
-                           r"ke hoach do|cong van do|quyet dinh do|ket luan do|de an do|thi sao|the nao|"
+                           r"(van ban|ke hoach|cong van|quyet dinh|ket luan|de an|chuong trinh|thong tu|nghi dinh|"
+                           r"chi thi|bai viet) (do|nay|tren|ay)|thi sao|the nao|"
                            r"(con so|so lieu|ty le|chi tieu|muc|nhom) (nay|do|tren))\b")
 # A short question that names no document leans on the one in the conversation ("ký ngày nào?", "ai ký?").
 SHORT_WORDS = 7
@@ -103,7 +108,7 @@ def complete_question(index: KnowledgeIndex, question: str, context: Context, ki
         parts.append(KIND_WORDS[kind_hint])
         kind = kind_hint
     if not (follow_up if follow_up is not None else is_follow_up(question, index)) or not context.kind:
-        return " ".join(parts)
+        return _as_typed(question, parts)
     if kind is None and context.kind in PERSON_AFTER and PERSON_RE.search(q):
         kind = "check"
     if kind is None:
@@ -122,7 +127,16 @@ def complete_question(index: KnowledgeIndex, question: str, context: Context, ki
     duties = [f for f in index.facts if f.kind == "duty"]
     if kind == "duty" and context.agency and not facts_naming_agency(duties, q):
         parts.append(context.agency)
-    return " ".join(p for p in parts if p)
+    return _as_typed(question, parts)
+
+
+def _as_typed(question: str, parts: list[str]) -> str:
+    """The question with the context's words added in its own typing: without diacritics when it has none (a
+    question read without them is compared without them, "bao nhieu" a phrase of asking, not two terms)."""
+    extra = " ".join(p for p in parts[1:] if p)
+    if extra and not has_diacritics(question):
+        extra = strip_diacritics(extra)
+    return " ".join(p for p in (question, extra) if p)
 
 
 def context_documents(index: KnowledgeIndex, question: str, context: Context,
@@ -131,9 +145,28 @@ def context_documents(index: KnowledgeIndex, question: str, context: Context,
     or asks about another ("văn bản kia", "kế hoạch khác")."""
     if context.doc_id not in index.documents or re.search(r"\b(kia|khac|con lai)\b", plain(question)):
         return []
-    if not (follow_up if follow_up is not None else is_follow_up(question, index)):
+    if not (follow_up if follow_up is not None else is_follow_up(question, index)) and \
+            not _on_its_subject(index, question, context.doc_id):
         return []
     return _copies(index, context.doc_id)
+
+
+TITLE_SHARE = 0.5  # a pair of words written together in fewer than this share of the titles is a subject's own
+
+
+def _on_its_subject(index: KnowledgeIndex, question: str, doc_id: str) -> bool:
+    """A question naming no document that names the subject of the one talked about, two words its title writes
+    together and most titles do not ("lãnh đạo ngoại vụ" after a decision on "công chức ngoại vụ địa phương"):
+    asked of that document."""
+    if focus(index, question).docs:
+        return False
+    prepared = prepare_query(index, question)
+    asked = analyse(index, prepared.text, prepared.dense_text)
+    if not asked.pairs:
+        return False
+    titles = [identity_words(index, d, asked.accented).pairs for d in index.documents]
+    own = identity_words(index, doc_id, asked.accented).pairs
+    return any(pair in own and sum(pair in t for t in titles) < TITLE_SHARE * len(titles) for pair in asked.pairs)
 
 
 def _context_after(answer_: Answer, question: str, previous: Context) -> Context:
