@@ -148,6 +148,11 @@ bench-own: setup
 bench-real: setup
 	$(PY) bench/real_documents.py $(BENCH_ARGS)
 
+# The same set through Rasa's REST webhook beside the CLI (needs the index bench-real builds and a trained model).
+.PHONY: bench-rest-real
+bench-rest-real: train
+	$(PY) bench/rest_real.py $(BENCH_ARGS)
+
 bench-alqac: setup
 	$(PY) bench/retrieval_alqac.py
 

@@ -13,7 +13,14 @@ import re
 from dataclasses import asdict, dataclass, field, fields
 
 from .answer import LEVEL_RE, YEAR_RE, Answer, answer, facts_naming_agency, plain, question_kind
+from .evidence import identity_words
+from .focus import focus, profiles
 from .index import KnowledgeIndex
+from .kinds import PERSON_RE
+from .names import canonical_agencies
+from .question import analyse
+from .search import prepare_query
+from .text import has_diacritics, strip_diacritics
 
 # Words that ask for each kind of fact, added to a follow-up that does not say what it asks for.
 KIND_WORDS = {
@@ -27,7 +34,14 @@ GROUPS = ["cán bộ, công chức, viên chức", "cán bộ, công chức cấ
           "lãnh đạo, quản lý", "cán bộ, công chức", "công chức, viên chức", "cán bộ", "công chức", "viên chức"]
 _FOLLOW_UP_RE = re.compile(r"^(the con|con|vay con|vay|the|thi|con voi|con doi voi)\b|"
                            r"\b(nguoi do|nguoi nay|ong ay|ba ay|anh ay|chi ay|van ban do|van ban nay|"
-                           r"ke hoach do|cong van do|thi sao|the nao)\b")
+                           r"(van ban|ke hoach|cong van|quyet dinh|ket luan|de an|chuong trinh|thong tu|nghi dinh|"
+                           r"chi thi|bai viet) (do|nay|tren|ay)|thi sao|the nao|"
+                           r"(con so|so lieu|ty le|chi tieu|muc|nhom) (nay|do|tren))\b")
+# A short question that names no document leans on the one in the conversation ("ký ngày nào?", "ai ký?").
+SHORT_WORDS = 7
+# After an eligibility or exclusion answer, a person described ("còn giáo viên dạy tiếng Pháp thì sao?", "tôi là
+# công chức cấp xã thì sao") is asked about: does the document apply to them?
+PERSON_AFTER = ("eligibility", "exclusion", "check")
 
 
 @dataclass
@@ -65,23 +79,38 @@ def _group_of(plain_text: str) -> str | None:
     return None
 
 
-def is_follow_up(question: str) -> bool:
-    """An elliptical question that leans on the previous answer."""
+def is_follow_up(question: str, index: KnowledgeIndex | None = None) -> bool:
+    """An elliptical question that leans on the previous answer: a follow-up cue ("còn …", "thì sao", "người đó"),
+    or short and naming no document of its own."""
     q = plain(question)
-    return bool(_FOLLOW_UP_RE.search(q)) or (len(q.split()) <= 4 and question_kind(q) is None)
+    if _FOLLOW_UP_RE.search(q) or (len(q.split()) <= 4 and question_kind(q) is None):
+        return True
+    if index is None or focus(index, question).docs:
+        return False
+    # a part of a document asked without naming one ("căn cứ nghị định nào về …?") is asked of the one talked about
+    return len(q.split()) <= SHORT_WORDS or question_kind(q) == "document"
+
+
+def _copies(index: KnowledgeIndex, doc_id: str) -> list[str]:
+    """The document and the pages restating it (same number): a facet one lacks another may give."""
+    own = profiles(index).get(doc_id)
+    others = [d for d, p in profiles(index).items() if d != doc_id and own and p.own & own.own]
+    return [doc_id, *others]
 
 
 def complete_question(index: KnowledgeIndex, question: str, context: Context, kind_hint: str | None = None,
                       follow_up: bool | None = None) -> str:
     """The question with what it leaves unsaid taken from the context (only for follow-ups)."""
-    q = plain(question)
+    q = plain(canonical_agencies(question))
     parts = [question]
     kind = question_kind(q)
     if kind is None and kind_hint in KIND_WORDS:
         parts.append(KIND_WORDS[kind_hint])
         kind = kind_hint
-    if not (follow_up if follow_up is not None else is_follow_up(question)) or not context.kind:
-        return " ".join(parts)
+    if not (follow_up if follow_up is not None else is_follow_up(question, index)) or not context.kind:
+        return _as_typed(question, parts)
+    if kind is None and context.kind in PERSON_AFTER and PERSON_RE.search(q):
+        kind = "check"
     if kind is None:
         parts.append(KIND_WORDS.get(context.kind, ""))
         kind = context.kind
@@ -98,9 +127,46 @@ def complete_question(index: KnowledgeIndex, question: str, context: Context, ki
     duties = [f for f in index.facts if f.kind == "duty"]
     if kind == "duty" and context.agency and not facts_naming_agency(duties, q):
         parts.append(context.agency)
-    if context.doc_id in index.documents and not re.search(r"\b(kia|khac|con lai)\b", q):
-        parts.append(index.doc_label(context.doc_id))
-    return " ".join(p for p in parts if p)
+    return _as_typed(question, parts)
+
+
+def _as_typed(question: str, parts: list[str]) -> str:
+    """The question with the context's words added in its own typing: without diacritics when it has none (a
+    question read without them is compared without them, "bao nhieu" a phrase of asking, not two terms)."""
+    extra = " ".join(p for p in parts[1:] if p)
+    if extra and not has_diacritics(question):
+        extra = strip_diacritics(extra)
+    return " ".join(p for p in (question, extra) if p)
+
+
+def context_documents(index: KnowledgeIndex, question: str, context: Context,
+                      follow_up: bool | None = None) -> list[str]:
+    """The documents a follow-up leans on: the previous answer's and its copies, unless the question names its own
+    or asks about another ("văn bản kia", "kế hoạch khác")."""
+    if context.doc_id not in index.documents or re.search(r"\b(kia|khac|con lai)\b", plain(question)):
+        return []
+    if not (follow_up if follow_up is not None else is_follow_up(question, index)) and \
+            not _on_its_subject(index, question, context.doc_id):
+        return []
+    return _copies(index, context.doc_id)
+
+
+TITLE_SHARE = 0.5  # a pair of words written together in fewer than this share of the titles is a subject's own
+
+
+def _on_its_subject(index: KnowledgeIndex, question: str, doc_id: str) -> bool:
+    """A question naming no document that names the subject of the one talked about, two words its title writes
+    together and most titles do not ("lãnh đạo ngoại vụ" after a decision on "công chức ngoại vụ địa phương"):
+    asked of that document."""
+    if focus(index, question).docs:
+        return False
+    prepared = prepare_query(index, question)
+    asked = analyse(index, prepared.text, prepared.dense_text)
+    if not asked.pairs:
+        return False
+    titles = [identity_words(index, d, asked.accented).pairs for d in index.documents]
+    own = identity_words(index, doc_id, asked.accented).pairs
+    return any(pair in own and sum(pair in t for t in titles) < TITLE_SHARE * len(titles) for pair in asked.pairs)
 
 
 def _context_after(answer_: Answer, question: str, previous: Context) -> Context:
@@ -158,6 +224,9 @@ def ask(index: KnowledgeIndex, question: str, context: Context | None = None, ki
     """Answer one turn of a conversation and say what the next turn may lean on."""
     context = context or Context()
     completed = complete_question(index, question, context, kind_hint, follow_up)
-    result = answer(index, completed)
+    kind = question_kind(plain(question))
+    hint = "check" if kind is None and context.kind in PERSON_AFTER and PERSON_RE.search(plain(question)) else None
+    result = answer(index, completed, kind_hint=hint, context_docs=context_documents(index, question, context,
+                                                                                       follow_up))
     after = _context_after(result, completed, context)
     return Turn(result, after, next_questions(index, result, after))

@@ -83,6 +83,21 @@ class OnnxQueryEncoder:
         options.log_severity_level = 3
         self.session = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
+    def batch(self, texts: list[str], max_length: int = 96) -> np.ndarray:
+        """Several short texts (sentences) in one run, padded to the longest: one vector per text."""
+        encoded = self.tokenizer(texts, truncation=True, max_length=min(max_length, self.max_length), padding=True,
+                                 return_tensors="np")
+        mask = encoded["attention_mask"].astype(np.int64)
+        hidden = self.session.run(None, {"input_ids": encoded["input_ids"].astype(np.int64),
+                                         "attention_mask": mask})[0]
+        if self.pooling == "cls":
+            vectors = hidden[:, 0]
+        else:
+            weights = mask[:, :, None].astype(np.float32)
+            vectors = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1.0)
+        vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+        return np.ascontiguousarray(vectors, dtype=np.float32)
+
     def __call__(self, text: str) -> np.ndarray:
         encoded = self.tokenizer([text], truncation=True, max_length=self.max_length, return_tensors="np")
         mask = encoded["attention_mask"].astype(np.int64)
@@ -184,6 +199,16 @@ class Embedder:
 
     def passages(self, texts: list[str], batch_size: int = 32, progress: bool = False) -> np.ndarray:
         return self._encode(texts, "passage", batch_size, progress)
+
+    def sentences(self, texts: list[str]) -> np.ndarray:
+        """Short passages (the sentences of a retrieved chunk) at answer time: ONNX Runtime in one batch when it is
+        available, else sentence-transformers."""
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        if self._onnx is not None:
+            prompt = self.model.prompts.get("passage", "") if "passage" in self._prompts else ""
+            return self._onnx.batch([prompt + text for text in texts])
+        return self.passages(texts)
 
     def query(self, text: str) -> np.ndarray:
         if self._onnx is not None:

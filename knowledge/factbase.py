@@ -8,7 +8,7 @@ process and reloads it when a build switches the index to a new version (knowled
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .index import IndexLoadError, LiveVersion, document_label, rebuild_hint
@@ -28,6 +28,7 @@ class FactBase:
     manifest: dict
     documents: dict[str, Document]
     facts: list[Fact]
+    memo: dict = field(default_factory=dict, repr=False)  # what readers derive once per loaded version (focus, …)
 
     @property
     def version(self) -> str:

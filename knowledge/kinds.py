@@ -22,9 +22,14 @@ KIND_CUES: list[tuple[str, re.Pattern]] = [
     ("link", re.compile(r"\b(xem|doc|tai|tim|tra cuu|dang tai|dang)\b.*\bo (dau|trang nao)\b|\b(toan van|website|"
                         r"trang web|trang thong tin|cong thong tin|duong dan|duong link|link|dia chi web|dia chi trang)\b")),
     ("document", re.compile(r"\b(so hieu|ngay ban hanh|ban hanh ngay|ban hanh khi nao|nguoi ky|ai ky|ky ngay|"
-                            r"ky boi|co quan ban hanh|ai ban hanh|can cu|thuc hien quyet dinh|trich yeu|"
+                            r"ky boi|co quan ban hanh|co quan nao ban hanh|do co quan nao|ai ban hanh|can cu|thuc hien quyet dinh|trich yeu|"
                             r"van ban so|so van ban|ngay ky|nam ban hanh|thuc hien (cong van|van ban|quyet dinh) nao|"
-                            r"trien khai (cong van|van ban|quyet dinh) nao)\b")),
+                            r"trien khai (cong van|van ban|quyet dinh) nao|de nghi cua|theo de nghi|xet de nghi|"
+                            r"ai de nghi|do ai de nghi|co quan nao trinh|co hieu luc|hieu luc (tu|ke tu|khi nao)|"
+                            r"thong nhat voi co quan nao|phe duyet (de an |ke hoach |chuong trinh )?(gi|nao)|"
+                            r"ban hanh kem|kem theo quyet dinh|kem quyet dinh|noi nhan|kinh gui|"
+                            r"gui (cho |toi |den )?(ai|nhung ai|co quan nao|nhung co quan nao|nhung noi nao|noi nao)|ky khi nao|"
+                            r"ban hanh ngay)\b")),
     ("exclusion", re.compile(r"\b(khong ap dung|khong thuoc|khong phai (hoc|thuc hien|ap dung)|ngoai tru|"
                              r"tru nhung|duoc mien|mien|loai tru|khong bat buoc)\b")),
     ("target", re.compile(r"\b(chi tieu|bao nhieu phan tram|may phan tram|phan tram|ty le|ti le|bac \d|"
@@ -42,7 +47,10 @@ YEAR_RE = re.compile(r"\b(19|20)\d{2}\b")
 LEVEL_RE = re.compile(r"\bbac\s*(\d)\b")
 # Role words of the groups in targets and eligibility, diacritic-free.
 ROLE_WORDS = ["can bo", "cong chuc", "vien chuc", "lanh dao", "quan ly", "cap xa", "cap huyen", "cap tinh",
-              "giao vien", "giang vien", "chuyen gia"]
+              "trung uong", "giao vien", "giang vien", "chuyen gia"]
+# Words of a group that narrow it (its tier, leaders): a target for a group a question names by these must name them.
+NARROWING_ROLES = {"lanh dao", "quan ly", "cap xa", "cap huyen", "cap tinh", "trung uong", "giao vien", "giang vien",
+                   "chuyen gia"}
 
 # "Tôi là …", "mình làm …": the asker describes themselves.
 SELF_RE = re.compile(r"\b(toi|minh|em) (la|lam)\b")
@@ -55,6 +63,9 @@ def plain(text: str) -> str:
     return " ".join(strip_diacritics(s) for s in syllables(text))
 
 
+# Kinds whose cue in a yes/no question about someone says the question is about that topic, not the person's coverage.
+TOPIC_KINDS = {"contact", "step", "link", "document", "funding", "duty", "roadmap"}
+
 # "Thủ trưởng đơn vị có phải bố trí thời gian … không?": a yes/no question whose verb is something an agency
 # does (arrange, send, report, …) asks about a duty, not about whether a plan covers someone.
 DUTY_CHECK_RE = re.compile(r"\bco (phai|can|trach nhiem) (bo tri|sap xep|tao dieu kien|cu|bao cao|xay dung|"
@@ -62,8 +73,32 @@ DUTY_CHECK_RE = re.compile(r"\bco (phai|can|trach nhiem) (bo tri|sap xep|tao die
                            r"bo sung|du tru|trien khai)\b")
 
 
+# Officials name a target many ways: "mục tiêu", "phấn đấu", "yêu cầu đạt", "phải đạt" — a target when the question
+# also names a year, a share or a level ("mục tiêu 2030 … là bao nhiêu"); "mục tiêu chung … là gì" asks for the goals
+# in words. "Ưu tiên nhóm nào", "tập trung vào ai": which group a target favours.
+TARGET_WORDS_RE = re.compile(r"\b(muc tieu|phan dau|yeu cau dat|phai dat|can dat|dat duoc|dat toi thieu)\b")
+TARGET_CONTEXT_RE = re.compile(r"\b(19|20)\d{2}\b|\b(bao nhieu|may phan tram|phan tram|bac|trinh do nao)\b|%")
+TARGET_FAVOURS_RE = re.compile(r"\b(uu tien|tap trung( vao)?) (nhom|doi tuong|ai|nhung ai|cho ai|nhom nao)\b")
+
+
+# "viên chức 2030 bao nhiêu": a group, a year and "how much" ask for a target's share, whatever else is said.
+_GROUP_RE = re.compile(r"\b(can bo|cong chuc|vien chuc|cbccvc|cbcc|ccvc)\b")
+_HOW_MUCH_RE = re.compile(r"\b(bao nhieu|may phan tram)\b")
+
+
+def _asks_target(plain_question: str) -> bool:
+    if TARGET_FAVOURS_RE.search(plain_question):
+        return True
+    if TARGET_WORDS_RE.search(plain_question) and TARGET_CONTEXT_RE.search(plain_question):
+        return True
+    return bool(_GROUP_RE.search(plain_question) and YEAR_RE.search(plain_question)
+                and _HOW_MUCH_RE.search(plain_question))
+
+
 def question_kind(plain_question: str) -> str | None:
     for kind, pattern in KIND_CUES:
+        if kind == "target" and _asks_target(plain_question):
+            return kind
         if not pattern.search(plain_question):
             continue
         if kind == "check":
@@ -71,6 +106,9 @@ def question_kind(plain_question: str) -> str | None:
                 return "duty"
             if not PERSON_RE.search(plain_question):
                 continue  # a yes/no question about something else than a person: its other cues say what it asks
+            if not SELF_RE.search(plain_question) and any(
+                    pattern.search(plain_question) for other, pattern in KIND_CUES if other in TOPIC_KINDS):
+                continue  # "Kinh phí cho công chức … có được lấy từ nguồn tài trợ không?" asks about the funding
         return kind
     return None
 

@@ -40,6 +40,7 @@ class Hit:
 class PreparedQuery:
     text: str  # normalised as typed
     dense_text: str  # with diacritics restored and abbreviations spelled out: what gets embedded
+    vector: np.ndarray | None = None  # dense_text's embedding, once computed
 
 
 def prepare_query(index: KnowledgeIndex, query: str) -> PreparedQuery:
@@ -87,6 +88,18 @@ def asked_rows(index: KnowledgeIndex, question: str) -> np.ndarray:
     return index.memo[key]
 
 
+def _rows_of(index: KnowledgeIndex, doc_ids: set[str]) -> np.ndarray:
+    """Rows of every chunk of these documents."""
+    rows_of = index.memo.get("rows_of_document")
+    if rows_of is None:
+        rows_of = {}
+        for row, chunk in enumerate(index.chunks):
+            rows_of.setdefault(chunk.doc_id, []).append(row)
+        rows_of = index.memo["rows_of_document"] = {d: np.array(r, dtype=np.int64) for d, r in rows_of.items()}
+    parts = [rows_of[d] for d in sorted(doc_ids) if d in rows_of]
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+
+
 def document_vectors(index: KnowledgeIndex) -> tuple[np.ndarray, np.ndarray]:
     """(document row of every chunk, L2-normalised mean chunk vector of every document), derived once per loaded
     index from the stored embeddings: nothing is embedded again (≈ 30 ms at 100k chunks)."""
@@ -126,8 +139,10 @@ def search(
     query_vector: np.ndarray | None = None,
     dense_weight: float | None = None,
     document_weight: float | None = None,
+    within: set[str] | None = None,
 ) -> list[Hit]:
-    """Best chunks for the query, best first. `use_dense=False` is lexical only (no model needed)."""
+    """Best chunks for the query, best first. `use_dense=False` is lexical only (no model needed). `within`: only
+    chunks of these documents (the ones a question names), every one of them a candidate."""
     settings = index.settings
     prepared = query if isinstance(query, PreparedQuery) else prepare_query(index, query)
     if not prepared.text.strip() or not index.chunks:
@@ -145,6 +160,8 @@ def search(
         vector = query_vector if query_vector is not None else index.embedder.query(prepared.dense_text)
         _, found = index.dense.search(vector.reshape(1, -1).astype(np.float32), min(n_candidates, len(index.chunks)))
         candidates |= {int(row) for row in found[0] if row >= 0}
+    if within is not None:
+        candidates = set(_rows_of(index, within).tolist())
     if not candidates:
         return []
 

@@ -34,6 +34,10 @@ class KnowledgeSettings(BaseSettings):
     # added to each candidate chunk's fused score; 0 turns it off. 0.30 measured on ALQAC (bench/retrieval_alqac.py
     # --sweep-document: R@1 0.919 → 0.931; every fold of a 10-fold CV picks 0.30) with our own set unchanged.
     document_weight: float = 0.30
+    # Weight of meaning (the e5 cosine of the question and each candidate sentence of the best passages) in the
+    # choice of a passage answer's sentences, beside the key terms they hold and their passage's rank; 0 chooses by
+    # words alone and embeds nothing (bench/answer_cost.py measures the cost).
+    sentence_meaning_weight: float = 0.25
     # BM25 parameters of the lexical index.
     bm25_k1: float = 1.2
     bm25_b: float = 0.75

@@ -53,8 +53,9 @@ def context_of(events: list) -> dict:
     ("số điện thoại của người đó?", "ask_contact",
      {"answer_context": {"kind": "contact", "doc_id": DOC_642, "contact": "Trịnh Thị Thu Huyền"}},
      ["0977851323"], {"kind": "contact", "doc_id": DOC_642}),
-    # The intent's kind completes a question without a cue word.
+    # A group, a year and "bao nhiêu": knowledge reads a target (the same as `python -m knowledge ask`).
     ("viên chức 2030 bao nhiêu", "ask_target", {}, ["70%"], {"kind": "target"}),
+    ("viên chức 2030 bao nhiêu", "nlu_fallback", {}, ["70%"], {"kind": "target"}),
 ])
 def test_answer_question(text, intent, slots, facts, context):
     messages, events = run(actions.ActionAnswerQuestion(), tracker(text, intent, slots))
