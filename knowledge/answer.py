@@ -561,6 +561,14 @@ SITE_TABLE_CHARS = 1500
 _ASKS_WHO_RE = re.compile(r"\b(ai|nguoi nao|ten gi|ho ten|thu tuong nao|bo truong nao|chu tich nao)\b")
 
 
+# Parts of a document that are one docinfo field (of the same name), said in one sentence.
+ONE_FIELD_PARTS = {
+    "proposer": "{label} được ban hành theo đề nghị của {value}.",
+    "consulted": "{label} được ban hành sau khi thống nhất với {value}.",
+    "effective": "{label} có hiệu lực {value}.",
+}
+
+
 def _date_text(iso: str) -> str:
     year, month, day = iso.split("-")
     return f"ngày {day}/{month}/{year}"
@@ -601,21 +609,11 @@ def _document(index: KnowledgeIndex, asked: Asked, doc_id: str) -> Found | None:
         if not subject:
             return None
         text = f"{label}: {subject}."
-    elif part == "proposer":
-        proposer = getattr(info, "proposer", "")
-        if not proposer:
+    elif part in ONE_FIELD_PARTS:
+        value = getattr(info, part, "")
+        if not value:
             return None
-        text = f"{label} được ban hành theo đề nghị của {proposer}."
-    elif part == "consulted":
-        consulted = getattr(info, "consulted", "")
-        if not consulted:
-            return None
-        text = f"{label} được ban hành sau khi thống nhất với {consulted}."
-    elif part == "effective":
-        effective = getattr(info, "effective", "")
-        if not effective:
-            return None
-        text = f"{label} có hiệu lực {effective}."
+        text = ONE_FIELD_PARTS[part].format(label=label, value=value)
     elif part == "legal_basis":
         records = [b for b in getattr(info, "legal_bases", []) or [] if b.get("document") or b.get("text")]
         if asked.terms and records:

@@ -167,3 +167,15 @@ def vietnamese_speech():
     state = load_vietnamese_speech()
     assert state.available, state.message
     return state
+
+
+def converse(kb, questions: list[str]) -> list:
+    """The turns of a conversation asked through knowledge.conversation.ask, each turn's context carried on."""
+    from knowledge.conversation import Context, ask
+
+    context, turns = Context(), []
+    for question in questions:
+        turn = ask(kb, question, context)
+        turns.append(turn)
+        context = turn.context
+    return turns

@@ -12,12 +12,11 @@ from __future__ import annotations
 import pytest
 
 from knowledge.answer import answer
-from knowledge.conversation import Context, ask
 from knowledge.focus import focus, read_named
 from knowledge.index import build_from_paths, load_index
 from knowledge.text import strip_diacritics
 
-from conftest import write_docs
+from conftest import converse, write_docs
 
 PLAN = """ỦY BAN NHÂN DÂN TỈNH NGHỆ AN
 Số: 12/KH-UBND
@@ -233,15 +232,6 @@ def test_which_group_a_target_favours(kb):
 
 
 # ----------------------------------------------------------------------------------------------------- follow-ups
-
-
-def converse(kb, questions):
-    context, turns = Context(), []
-    for question in questions:
-        turn = ask(kb, question, context)
-        turns.append(turn)
-        context = turn.context
-    return turns
 
 
 def test_another_facet_of_the_same_document(kb):

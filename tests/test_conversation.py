@@ -6,16 +6,7 @@ import pytest
 
 from knowledge.conversation import Context, ask, complete_question, is_follow_up
 
-from conftest import DOC_206, DOC_642
-
-
-def converse(kb, questions: list[str]):
-    context, turns = Context(), []
-    for question in questions:
-        turn = ask(kb, question, context)
-        turns.append(turn)
-        context = turn.context
-    return turns
+from conftest import DOC_206, DOC_642, converse
 
 
 @pytest.mark.parametrize("questions, expected", [
