@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import brief
-from .evidence import Coverage, coverage, evidence_words, holds, names, plain_text, words_of
+from .evidence import Coverage, coverage, evidence_words, holds, names, plain_text, syllable_idf, words_of
 from .focus import agencies, display_label, profiles
 from .index import KnowledgeIndex
 from .kinds import (
@@ -918,7 +918,8 @@ MEANING_CANDIDATES = 8  # sentences embedded to be compared by meaning, the best
 PART_SENTENCES = {
     "recipient": re.compile(r"^(Nơi nhận|Kính gửi)", re.I),
     "proposer": re.compile(r"đề nghị của|tờ trình", re.I),
-    "legal_basis": re.compile(r"^(Căn cứ|Thực hiện)", re.I),
+    "legal_basis": re.compile(r"^(Căn cứ|Thực hiện)|^(Kế hoạch|Nghị định|Nghị quyết|Quyết định|Thông tư|Kết luận|"
+                              r"Chỉ thị|Công văn) số", re.I),
     "effective": re.compile(r"hiệu lực", re.I),
     "consulted": re.compile(r"thống nhất với|thỏa thuận với", re.I),
     "attached": re.compile(r"kèm theo", re.I),
@@ -926,8 +927,6 @@ PART_SENTENCES = {
     "subject": re.compile(r"\b(phê duyệt|ban hành|về việc|V/v)\b", re.I),
     "date": re.compile(r"ngày\s+\d{1,2}\s+tháng|\d{1,2}/\d{1,2}/\d{4}", re.I),
 }
-PART_SENTENCES["legal_basis"] = re.compile(r"^(Căn cứ|Thực hiện)|^(Kế hoạch|Nghị định|Nghị quyết|Quyết định|Thông tư|"
-                                           r"Kết luận|Chỉ thị|Công văn) số", re.I)
 # A duty is a verb after the agency ("Tổng LĐLĐ Việt Nam sẽ tổ chức rà soát", "giao Sở Nội vụ tham mưu").
 _DUTY_VERB_RE = re.compile(r"^[\s,:]*(?:\([^)]*\)\s*)?(?:\S+\s+){0,3}?(?:sẽ|có nhiệm vụ|có trách nhiệm|chịu trách nhiệm|"
                            r"chủ trì|phối hợp|tham mưu|tổ chức|hướng dẫn|thực hiện|xây dựng|theo dõi|báo cáo|bố trí|"
@@ -966,6 +965,8 @@ def plain_after(sentence: str, plain_text: str, end: int) -> str:
     """The sentence after a position of its diacritic-free form, with its diacritics (same word count)."""
     words_before = len(plain_text[:end].split())
     return " ".join(syllables(sentence)[words_before:])
+
+
 PART_BONUS = 0.3
 # Words that say a sentence is about the kind of fact asked ("Đối tượng áp dụng của đề án gồm: …").
 KIND_FOCUS = {
@@ -1004,17 +1005,7 @@ def _chunk_words(chunk: Chunk, accented: bool) -> list[str]:
 
 def _idf(index: KnowledgeIndex, accented: bool) -> tuple[dict[str, float], float]:
     """Inverse document frequency of syllables over the chunks, cached on the index."""
-    import math
-
-    cache = index.memo.setdefault("syllable_idf", {})
-    if accented not in cache:
-        df: dict[str, int] = {}
-        for chunk in index.chunks:
-            for word in set(_chunk_words(chunk, accented)):
-                df[word] = df.get(word, 0) + 1
-        n = len(index.chunks) or 1
-        cache[accented] = ({w: math.log(1 + n / c) for w, c in df.items()}, math.log(1 + n))
-    return cache[accented]
+    return syllable_idf(index, ("passage", accented), lambda chunk: _chunk_words(chunk, accented))
 
 
 def passage_coverage(index: KnowledgeIndex, question_words: list[str], chunk: Chunk,

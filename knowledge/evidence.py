@@ -81,14 +81,25 @@ def idf(index, accented: bool = False) -> tuple[dict[str, float], float]:
     key = ("evidence_idf", accented)
     cached = index.memo.get(key)
     if cached is None:
+        plain_idf, unseen = syllable_idf(
+            index, key, lambda chunk: _words(canonical_agencies(f"{chunk.section} {chunk.text}"), accented))
+        # Squared: a word in every passage ("cán bộ", "ngoại ngữ") says little; a rare one says what is asked.
+        cached = index.memo[key] = ({w: v ** 2 for w, v in plain_idf.items()}, unseen ** 2)
+    return cached
+
+
+def syllable_idf(index, key, words_of) -> tuple[dict[str, float], float]:
+    """Inverse document frequency over the index's chunks of the words `words_of(chunk)` gives, and the weight of a
+    word no chunk has; cached on the index under `key` (one per way of reading a chunk)."""
+    cache = index.memo.setdefault("syllable_idf", {})
+    if key not in cache:
         df: dict[str, int] = {}
         for chunk in index.chunks:
-            for word in set(_words(canonical_agencies(f"{chunk.section} {chunk.text}"), accented)):
+            for word in set(words_of(chunk)):
                 df[word] = df.get(word, 0) + 1
         n = len(index.chunks) or 1
-        # Squared: a word in every passage ("cán bộ", "ngoại ngữ") says little; a rare one says what is asked.
-        cached = index.memo[key] = ({w: math.log(1 + n / c) ** 2 for w, c in df.items()}, math.log(1 + n) ** 2)
-    return cached
+        cache[key] = ({w: math.log(1 + n / c) for w, c in df.items()}, math.log(1 + n))
+    return cache[key]
 
 
 def identity_words(index, doc_id: str, accented: bool = False) -> Bag:
