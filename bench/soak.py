@@ -135,6 +135,19 @@ class Supervised:
             time.sleep(0.2)
         raise TimeoutError(f"{name} not back within {timeout:.0f} s: {self.ctl('status')}")
 
+    def wait_running(self, names: tuple[str, ...], timeout: float = 900) -> str:
+        """Wait until supervisord calls each of `names` RUNNING (a restarted program is STARTING for its startsecs,
+        though it may answer before); its status text."""
+        deadline = time.monotonic() + timeout
+        while True:
+            status = self.ctl("status")
+            states = {line.split()[0]: line.split()[1] for line in status.splitlines() if len(line.split()) > 1}
+            if all(states.get(name) == "RUNNING" for name in names):
+                return status
+            if time.monotonic() >= deadline:
+                raise TimeoutError(f"not all of {names} RUNNING within {timeout:.0f} s: {status}")
+            time.sleep(0.2)
+
 
 def run_environment(run_dir: Path, **env: str) -> tuple[dict[str, str], dict[str, str], str]:
     """The environment of `make run`'s supervisord.conf on its own: log, pid and socket in `run_dir` (CCVC_RUN_DIR),

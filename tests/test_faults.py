@@ -75,7 +75,7 @@ def test_killing_the_action_server_then_rasa_under_load(index_dir, tmp_path, rec
             wait_for_answers(load, rasa_up)
             follow_up = answer_text(portal_ask(conversation, running.portal_url, "Còn năm 2030 thì sao?"))
         conversation.close()
-        status = running.ctl("status")
+        status = running.wait_running(("actions", "rasa", "portal"))  # each past its startsecs
 
     outcomes = load.outcomes
     figures = {"actions": fault_figures(outcomes, actions_killed, actions_up),
