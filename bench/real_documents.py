@@ -42,7 +42,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from knowledge.answer import Answer, answer  # noqa: E402
-from knowledge.check import check_person, person_from_input  # noqa: E402
+from knowledge.check import PersonInputError, check_person, person_from_input  # noqa: E402
 from knowledge.conversation import Context, ask  # noqa: E402
 from knowledge.index import build_from_paths, load_index  # noqa: E402
 from knowledge.text import collapse_whitespace, normalize, strip_diacritics  # noqa: E402
@@ -122,10 +122,14 @@ def run_people(index, people: list[dict]) -> dict[tuple[str, str], list[tuple[di
     for item in people:
         for form in FORMS:
             description = item["description"] if form == "typed" else plain(item["description"])
-            result = check_person(index, person_from_input(description))
-            found = next((d for d in result.documents if d.doc_id == item["doc"]), None)
-            status = found.status if found else STATUS_WHEN_ABSENT
-            reason = found.reason if found else "(document not listed: no eligibility facts)"
+            try:
+                result = check_person(index, person_from_input(description))
+            except PersonInputError as error:  # nothing about the person could be read: no verdict (asked again)
+                status, reason = STATUS_WHEN_ABSENT, f"(description not read: {error})"
+            else:
+                found = next((d for d in result.documents if d.doc_id == item["doc"]), None)
+                status = found.status if found else STATUS_WHEN_ABSENT
+                reason = found.reason if found else "(document not listed: no eligibility facts)"
             out[(item["split"], form)].append((item, status == item["expected"], status, reason))
     return out
 

@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import brief
-from .evidence import Coverage, coverage, evidence_words, holds, names, plain_text, syllable_idf, words_of
+from .evidence import (Coverage, coverage, evidence_words, holds, identity_words, names, plain_text, syllable_idf,
+                       words_of)
 from .focus import agencies, display_label, profiles
 from .index import KnowledgeIndex
 from .kinds import (
@@ -37,7 +38,7 @@ from .kinds import (
     signature_span,
 )
 from .model import PATH_SEPARATOR, Chunk, Fact
-from .names import canonical_agencies
+from .names import canonical_agencies, named_units
 from .question import Asked, analyse, stop_syllables
 from .search import Hit, PreparedQuery, prepare_query, search
 from .structure import CLOSING as CLOSING_LABEL
@@ -616,13 +617,21 @@ def _document(index: KnowledgeIndex, asked: Asked, doc_id: str) -> Found | None:
         text = ONE_FIELD_PARTS[part].format(label=label, value=value)
     elif part == "legal_basis":
         records = [b for b in getattr(info, "legal_bases", []) or [] if b.get("document") or b.get("text")]
-        if asked.terms and records:
+        # "căn cứ thông tư nào": the bases of that kind, when the document has some
+        kinds = [w.split(":", 1)[1] for w in asked.wants if w.startswith("cited:")]
+        of_kind = [b for b in records if any(plain(b.get("document") or b.get("text", "")).startswith(k) for k in kinds)]
+        records = of_kind or records
+        # The words that describe the basis asked for are those that do not describe the document itself ("công văn
+        # hướng dẫn năm 2024 của Bộ Nội vụ căn cứ nghị định nào về chức năng của Bộ Ngoại giao").
+        identity = identity_words(index, doc_id, asked.accented)
+        describing = [t for t in asked.terms if t not in identity]
+        if describing and records:
             # "căn cứ nghị định nào về đào tạo, bồi dưỡng": the bases whose own words answer
-            chosen = [b for b in records if coverage(index, asked.terms, words_of(
-                b.get("text") or b.get("document", ""), accented=asked.accented), asked.accented).share >= 0.5]
-            records = chosen
+            records = [b for b in records if coverage(index, describing, words_of(
+                b.get("text") or b.get("document", ""), accented=asked.accented), asked.accented).share >= 0.5] \
+                or ([] if not of_kind else records)
         bases = [b.get("document") or b.get("text", "") for b in records]
-        if not bases and not asked.terms:
+        if not bases and not describing:
             bases = list(info.references)
         if not bases:
             return None  # its "Căn cứ …" sentences may say it
@@ -946,6 +955,8 @@ def _agency_keys(index: KnowledgeIndex, asked: Asked) -> list[str]:
         names = [plain(agency.name), *(plain(a) for a in agency.aliases)]
         if any(re.search(rf"\b{re.escape(n)}\b", asked.plain) for n in names if len(n.split()) > 1):
             keys |= set(names)
+    units, assigning = named_units(asked.plain)
+    keys = (keys | set(units)) - set(assigning)  # "Sở Y tế", "Vụ Tổ chức cán bộ": units no list holds
     return sorted((k for k in keys if k and re.search(rf"\b{re.escape(k)}\b", asked.plain)), key=len,
                   reverse=True) or sorted(keys, key=len, reverse=True)
 

@@ -49,7 +49,7 @@ from .answer import Citation, _fact_citation, plain
 from .facts import ROLES as FACT_ROLES
 from .index import KnowledgeIndex
 from .model import Fact
-from .text import collapse_whitespace, normalize, replace_abbreviations, strip_diacritics
+from .text import collapse_whitespace, normalize, replace_abbreviations, strip_diacritics, without_misspellings
 
 __all__ = ["ROLES", "TIERS", "STATUSES", "Person", "TargetMatch", "DocumentCheck", "CheckResult", "parse_person",
            "check_person", "normalise_role", "normalise_tier", "normalise_leader", "normalise_age",
@@ -84,13 +84,14 @@ class Person:
     age: int | None = None
     workplace: str | None = None  # free text: "Sở Ngoại vụ"
     job: str | None = None  # free text: "giáo viên tiếng Anh", "làm công tác hội nhập quốc tế"
+    denied: str | None = None  # free text the description denies: "(không làm) công tác đối ngoại"
 
     def describe(self) -> str:
         parts = [self.role or "", f"cấp {self.tier}" if self.tier else "",
                  {True: "lãnh đạo, quản lý", False: "không giữ chức vụ lãnh đạo", None: ""}[self.leader],
                  f"{self.age} tuổi" if self.age is not None else "",
                  f"nơi công tác: {self.workplace}" if self.workplace else "",
-                 f"công việc: {self.job}" if self.job else ""]
+                 f"công việc: {self.job}" if self.job else "", f"không: {self.denied}" if self.denied else ""]
         return " · ".join(p for p in parts if p) or "(chưa có thông tin)"
 
 
@@ -233,7 +234,8 @@ _AGE_RE = re.compile(r"\b(\d{2})\s*tuoi\b|\btuoi\s*(?:la\s*)?(\d{2})\b")
 # Bodies a workplace is named by; the first list, not a tier alone ("cán bộ xã"), may follow a role directly.
 _BODY_WORDS = (r"so|phong|ban|ubnd|uy ban nhan dan|bo|cuc|chi cuc|tong cuc|vu|truong|benh vien|trung tam"
                r"|van phong|vien|hoc vien|dai hoc|cong an|kho bac|thanh tra|ngan hang|toa an|vien kiem sat|hoi"
-               r"|co quan|don vi|tinh doan|thanh doan|huyen doan|cong doan|tong lien doan|lien doan|mat tran|tram y te")
+               r"|co quan|don vi|tinh doan|thanh doan|huyen doan|cong doan|tong lien doan|lien doan|mat tran|tram y te"
+               r"|tinh uy|thanh uy|huyen uy|quan uy|thi uy|dang uy")
 _AGENCY_WORDS = _BODY_WORDS + r"|xa|phuong|thi tran|huyen|quan|thi xa|tinh|thanh pho"
 # A phrase ends at punctuation or where another piece of description starts; "Vụ Tổ chức cán bộ, Bộ Tư pháp" goes on.
 _PHRASE_END = (rf"(?=,(?!\s*(?!truong (?:phong|ban|khoa|bo mon|tram|nhom)\b)(?:{_BODY_WORDS})\s)|[;.!?()\d]|\s(?:la|va la|giu|chuc vu|nam nay|hien nay|tuoi|lanh dao"
@@ -287,9 +289,16 @@ def parse_person(text: str) -> Person:
         if tier is None and re.search(r"(?:^|,\s*)bo\s(?!phan)\w", _fold_same_length(workplace or "")):
             tier = "trung ương"  # a ministry's own staff work at the centre
 
-    jobs = [normalise_text(written[m.start("job"):m.end("job")]) for m in _JOB_RE.finditer(folded)]
+    denials = [m for m in _DENIED_RE.finditer(folded) if not _NOT_LEADER_RE.match(folded, m.start())]  # leader: read
+    jobs = [normalise_text(written[m.start("job"):m.end("job")]) for m in _JOB_RE.finditer(folded)
+            if not any(d.start() <= m.start() < d.end() for d in denials)]
     job = ", ".join(j for j in jobs if j) or None
-    return Person(role, tier, leader, age, workplace, job)
+    denied = ", ".join(d for d in (normalise_text(written[m.start("what"):m.end("what")]) for m in denials) if d)
+    return Person(role, tier, leader, age, workplace, job, denied or None)
+
+
+# What a description says the person does not do or is not: "không làm công tác đối ngoại hay hội nhập".
+_DENIED_RE = re.compile(r"\bkhong (?:phai (?:la )?|lam |day |thuoc |tham gia |phu trach )?(?P<what>[^,;.()]+)")
 
 
 NONE_OF_THESE = "không"
@@ -494,7 +503,7 @@ _ROLE_IMPLIES = {"vien chuc": "cong lap"}
 
 def _key_runs(text: str) -> list[list[str]]:
     """The runs of words of a qualifier that narrow it: 'dạy môn ngoại ngữ' → [[day], [ngoai, ngu]]."""
-    marked = _GENERIC_RE.sub(" | ", plain(replace_abbreviations(text)))
+    marked = _GENERIC_RE.sub(" | ", plain(replace_abbreviations(without_misspellings(text))))
     return [run.split() for run in marked.split("|") if run.split()]
 
 
@@ -587,6 +596,15 @@ def _person_words(person: Person) -> set[str]:
     return {term for text in texts for term in _terms(text)}
 
 
+def _denied_words(person: Person) -> set[str]:
+    return _terms(plain(replace_abbreviations(person.denied or "")))
+
+
+def _denied(piece: str, denied: set[str]) -> bool:
+    """The description denies what a piece asks for: two of its narrowing words, side by side ("hội nhập")."""
+    return any(f"{a} {b}" in denied for run in _key_runs(piece) for a, b in zip(run, run[1:]))
+
+
 def _person_roles(person: Person) -> set[str]:
     """The role, and any role word the job names (giáo viên, giảng viên, chuyên gia …)."""
     roles = {plain(person.role)} if person.role else set()
@@ -620,6 +638,59 @@ def _names_a_place(piece: str) -> bool:
     start = _PLACE_PIECE_RE.match(piece)
     return start is not None and any(word[:1].isupper() for word in piece[start.end():].split()[1:] + (
         piece[start.end():].split()[:1] if start.end() == 0 else []))
+
+
+# The kinds of body an "áp dụng" piece may limit to (read in the document's accented words: "đảng" is not "đang"),
+# and how a person's workplace shows which kind theirs is (diacritic-free: descriptions are typed both ways). A Đoàn,
+# Hội or Mặt trận is no cơ quan nhà nước; a school or a hospital is a đơn vị sự nghiệp.
+_BODY_KINDS_NAMED = {
+    "party": re.compile(r"\bđảng\b"),
+    "state": re.compile(r"\bnhà nước\b|\bcơ quan hành chính\b|\bcơ quan chuyên môn\b|\bbộ\b|\bngành\b|\bsở\b"
+                       r"|\bđịa phương\b|\bủy ban nhân dân\b"),
+    "mass": re.compile(r"\bchính trị\s*-?\s*xã hội\b|\bđoàn thể\b"),
+    "public_service": re.compile(r"\bsự nghiệp\b"),
+}
+_BODY_KIND_OF_WORKPLACE = [
+    ("party", re.compile(r"\b(?:tinh uy|thanh uy|huyen uy|quan uy|thi uy|dang uy|ban tuyen giao|ban dan van"
+                         r"|ban to chuc (?:tinh|thanh|huyen|quan|trung uong)|uy ban kiem tra|ban noi chinh)\b")),
+    ("mass", re.compile(r"\b(?:tinh doan|thanh doan|huyen doan|quan doan|doan thanh nien|hoi lien hiep phu nu"
+                        r"|hoi phu nu|hoi nong dan|hoi cuu chien binh|mat tran to quoc|cong doan|lien doan lao dong)\b")),
+    ("public_service", re.compile(r"\b(?:truong|benh vien|trung tam|hoc vien|dai hoc|vien|bao tang|thu vien"
+                                  r"|tram y te)\b")),
+    ("state", re.compile(r"\b(?:so|uy ban nhan dan|ubnd|bo|cuc|chi cuc|tong cuc|vu|phong|van phong|thanh tra"
+                         r"|kho bac|toa an|vien kiem sat|hoi dong nhan dan|co quan nha nuoc)\b")),
+]
+
+
+# "các cơ quan, đơn vị" of no kind: any body.
+_ANY_BODY_RE = re.compile(r"\b(?:cơ quan|đơn vị)\b(?!\s+(?:của\s+)?(?:đảng|nhà nước|hành chính|chuyên môn|sự nghiệp))")
+
+
+def _body_kinds_named(texts: list[str]) -> set[str]:
+    """The kinds of body a group is limited to (none: any)."""
+    text = " ".join(texts).lower()
+    if _ANY_BODY_RE.search(text):
+        return set()
+    return {kind for kind, pattern in _BODY_KINDS_NAMED.items() if pattern.search(text)}
+
+
+def _body_kind(person: Person) -> str | None:
+    """The kind of body the person's workplace is (the first named: "Trường THPT …, Sở GD&ĐT" is a school)."""
+    text = plain(replace_abbreviations(person.workplace or ""))
+    found = [(m.start(), kind) for kind, pattern in _BODY_KIND_OF_WORKPLACE for m in [pattern.search(text)] if m]
+    return min(found)[1] if found else None
+
+
+_CENTRAL_RE = re.compile(r"\btrung uong\b|\bviet nam\b|^(?:(?:dang )?(?:lam viec|cong tac) )?(?:tai|o|thuoc|cua)?"
+                         r"\s*(?:cac |co quan )?(?:bo|tong cuc|tong lien doan)\b")
+_LOCAL_TIER_RE = re.compile(r"\b(?:tinh|thanh pho|huyen|(?<!co )quan|thi xa|xa(?! hoi)|phuong|thi tran|dia phuong"
+                            r"|co so)\b")
+
+
+def _central_only(piece: str) -> bool:
+    """A piece naming central bodies only ("tại cơ quan Tổng LĐLĐ Việt Nam", "các Công đoàn ngành trung ương")."""
+    folded = plain(piece)
+    return bool(_CENTRAL_RE.search(folded)) and not _LOCAL_TIER_RE.search(folded)
 
 
 # What a teacher's description may add to "giáo viên": where, not what they teach.
@@ -699,6 +770,7 @@ def _coverage(parts: list[_Part], person: Person, words: set[str], roles: set[st
         return _Verdict(UNKNOWN, f"Chưa xác định: cần biết bạn là cán bộ, công chức hay viên chức. Văn bản áp dụng "
                                  f"cho {everyone}.", [p.fact for p in parts])
     possible: list[tuple[_Part, list[str]]] = []
+    body_kind, denied = _body_kind(person), _denied_words(person)
     for part in parts:
         if part.roles and not part.roles & roles:
             continue
@@ -707,9 +779,16 @@ def _coverage(parts: list[_Part], person: Person, words: set[str], roles: set[st
             if person.tier is not None:
                 continue  # another tier
             needs.append(f"công tác ở cấp {_tier_names(part.tiers)}")
+        kinds = _body_kinds_named([_ROLE_LIST_RE.sub("", part.who, count=1)])  # the roles' "cán bộ" is no Bộ
+        if kinds and body_kind and body_kind not in kinds:
+            continue  # "trong các cơ quan Nhà nước" for someone working at a Tỉnh đoàn
         unstated = [p for p in part.pieces if not _holds_any(p, words)]
         if person.workplace and any(_names_a_place(p) for p in unstated):
             continue  # "tại cơ quan Tổng LĐLĐ Việt Nam" for someone who said they work elsewhere
+        if person.tier not in (None, "trung ương") and any(_central_only(p) for p in unstated):
+            continue  # "tại các Công đoàn ngành trung ương" for someone working at a commune
+        if any(_denied(p, denied) for p in unstated):
+            continue  # "có kinh nghiệm … hội nhập quốc tế" for someone who said they do no such work
         if unstated:
             needs.append(" ".join(unstated))
         if not needs:

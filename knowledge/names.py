@@ -69,3 +69,32 @@ def canonical_agencies(text: str) -> str:
 def _alias_pattern(alias: str) -> re.Pattern:
     parts = [re.escape(p) for p in re.split(r"[\s&.\-]+", alias) if p]
     return re.compile(r"(?<!\w)" + r"[\s&.\-]*".join(parts) + r"(?!\w)", re.I)
+
+
+# Fields that name a unit after its head word ("Sở Y tế", "Vụ Tổ chức cán bộ", "Phòng Nội vụ", "Ban Tổ chức"),
+# diacritic-free, longest first when matched: the fields of FIELD_ABBREVIATIONS and the units every ministry and
+# province has.
+UNIT_FIELDS = sorted({plain(name) for name in FIELD_ABBREVIATIONS.values()} | {
+    "to chuc can bo", "to chuc", "y te", "ngoai vu", "hop tac quoc te", "ke hoach tai chinh", "ke hoach - tai chinh",
+    "phap che", "thi dua khen thuong", "dao tao", "giao duc", "giao duc dao tao", "tuyen giao", "dan van",
+    "kiem tra", "thanh tra", "tai chinh ke toan", "quan ly khoa hoc", "cong tac dang", "chinh tri",
+    "dan toc", "ton giao", "van thu luu tru", "cong chuc vien chuc", "cai cach hanh chinh",
+}, key=len, reverse=True)
+# Heads of a unit's name, and the words before a head that make it part of another word (cán bộ, cơ sở, nhiệm vụ).
+_UNIT_RE = re.compile(
+    r"(?<!\bcan )(?<!\bco )(?<!\bnhiem )(?<!\bcong )(?<!\bnghiep )(?<!\bdich )(?<!\bphuc )(?<!\bvan )(?<!\bdu )"
+    r"(?<!\bquoc )(?<!\btich )\b(bo|so|vu|cuc|phong|ban|trung tam) (" + "|".join(re.escape(f) for f in UNIT_FIELDS)
+    + r")\b")
+
+
+def named_units(question_plain: str) -> tuple[list[str], list[str]]:
+    """The ministries', departments' and offices' units a question names by head and field ("so y te", "vu to chuc
+    can bo"), diacritic-free: a duty asked of one is answered only by a text that names it. Returned apart: the
+    units asked about and the units that assign ("Bộ Tư pháp giao Vụ Tổ chức cán bộ …")."""
+    found = [m.group(0) for m in _UNIT_RE.finditer(question_plain)]
+    assigning = [m.group(0) for m in _UNIT_RE.finditer(question_plain) if _ASSIGNS_RE.match(question_plain, m.end())]
+    asked = [unit for unit in found if unit not in assigning]
+    return list(dict.fromkeys(asked)), list(dict.fromkeys(assigning))
+
+
+_ASSIGNS_RE = re.compile(r"\s+(giao|yeu cau|chi dao|de nghi|phan cong)\b")

@@ -145,6 +145,23 @@ def has_diacritics(text: str) -> bool:
     return strip_diacritics(text) != text
 
 
+# A Vietnamese syllable without its diacritics: an onset, one to three vowels, a final consonant.
+_SYLLABLE_RE = re.compile(r"(?:ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdđghklmnprstvx])?[aeiouy]{1,3}(?:ch|nh|ng|[cmnpt])?")
+_WORD_RE = re.compile(r"\w+")
+
+
+def without_misspellings(text: str) -> str:
+    """The text without words that carry a Vietnamese diacritic yet are no Vietnamese syllable ("ngàh" for
+    "ngành" on a web page): a typo says nothing reliable. Abbreviations ("THPT", "LĐLĐ") stay."""
+    def kept(match: re.Match) -> str:
+        word = match.group(0)
+        if word.isupper() or not has_diacritics(word.replace("đ", "d").replace("Đ", "D")):
+            return word  # an abbreviation ("LĐLĐ", "THPT") or a plain word
+        bare = strip_diacritics(word.lower()).replace("đ", "d")
+        return word if _SYLLABLE_RE.fullmatch(bare) else ""
+    return _WORD_RE.sub(kept, text)
+
+
 def syllables(text: str) -> list[str]:
     """Lower-cased, tone-normalised syllables (words of the \\w class), diacritics kept."""
     return [normalize_tone_placement(w) for w in _WORD_RE.findall(nfc(text).lower())]

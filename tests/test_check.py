@@ -145,7 +145,7 @@ def test_text_and_to_dict(kb) -> None:
     assert "Thông tin còn thiếu có thể thay đổi kết quả" in text and "nơi công tác" in text
     data = json.loads(json.dumps(result.to_dict(), ensure_ascii=False))
     assert data["person"] == {"role": "công chức", "tier": "tỉnh", "leader": True, "age": 35, "workplace": None,
-                              "job": None}
+                              "job": None, "denied": None}
     assert data["text"] == text
     doc = next(d for d in data["documents"] if d["doc_id"] == DOC_206)
     assert set(doc) == {"doc_id", "doc_label", "status", "reason", "citations", "targets", "missing"}
@@ -285,7 +285,7 @@ def test_cli_check_json(index_dir) -> None:
     data = json.loads(result.stdout)
     assert set(data) == {"person", "documents", "missing", "text"}
     assert data["person"] == {"role": "cán bộ", "tier": "xã", "leader": True, "age": 45, "workplace": None,
-                              "job": None}
+                              "job": None, "denied": None}
     docs = {d["doc_id"]: d for d in data["documents"]}
     assert docs[DOC_206]["status"] == APPLIES
     assert [(t["year"], t["percent"]) for t in docs[DOC_206]["targets"]] == [(2025, 20), (2030, 30)]
