@@ -1,6 +1,6 @@
 """Real documents nobody here wrote, asked the way officials type: answers, refusals, rule checks, conversations.
 
-The development set (bench/data/realdocs/, see its README) holds 16 public documents of the family (openings of
+The development set (bench/data/realdocs/, see its README) holds 35 public documents of the family (openings of
 legal sites' pages, leftovers and cuts kept) beside the two default documents, questions with the facts a right
 answer must contain, people for the HR rule check and short conversations. Every item is in the dev split (tune on
 it) or the heldout split (measure only).
