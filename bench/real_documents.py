@@ -31,6 +31,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import statistics
 import sys
 import time
@@ -68,6 +69,20 @@ def fold(text: str) -> str:
     return collapse_whitespace(strip_diacritics(normalize(text)).lower())
 
 
+def dates_as_numbers(folded: str) -> str:
+    """A date in any spelling ("19 thang 5 nam 2022", "19/05/2022", "19-5-2022") as day/month/year without leading
+    zeros: an answer may give a document's date in another spelling than its text."""
+    return _DATE_RE.sub(lambda m: f"{int(m.group(1))}/{int(m.group(2))}/{m.group(3)}", folded)
+
+
+def contains(answer: str, expected: str) -> bool:
+    text, wanted = fold(answer), fold(expected)
+    return wanted in text or dates_as_numbers(wanted) in dates_as_numbers(text)
+
+
+_DATE_RE = re.compile(r"\b(\d{1,2})(?:\s*[/.-]\s*|\s+thang\s+)(\d{1,2})(?:\s*[/.-]\s*|\s+nam\s+)(\d{4})\b")
+
+
 def plain(text: str) -> str:
     """The text as typed without diacritics."""
     return strip_diacritics(normalize(text))
@@ -95,8 +110,7 @@ def judge(result: Answer, answerable: bool, expected: list[str], docs: list[str]
     cited = [c.doc_id for c in result.citations]
     if not answerable:
         return Verdict(not result.answered, result.answered, False, words, {"cited": cited})
-    text = fold(result.answer)
-    missing = [e for e in expected if fold(e) not in text]
+    missing = [e for e in expected if not contains(result.answer, e)]
     cited_ok = all(d in cited for d in docs) if cite_all else any(d in cited for d in docs)
     right = result.answered and not missing and cited_ok
     return Verdict(right, result.answered, True, words, {"missing": missing, "cited": cited, "cited_ok": cited_ok})
@@ -189,6 +203,20 @@ def per_kind(questions, split: str = "dev") -> dict[str, dict]:
         for item, verdict, _ in questions.get((split, form), []):
             kinds[item["kind"] + ("" if item["answerable"] else " (unanswerable)")].append(verdict.right)
     return {k: {"right": sum(v), "total": len(v)} for k, v in sorted(kinds.items())}
+
+
+def rule_check_confusion(people) -> dict[str, dict[str, int]]:
+    """Per split, how many verdicts of each (expected → given) pair were wrong, both forms: an aggregate of counts
+    only, which says which class of rule-check failure dominates without showing any item."""
+    out: dict[str, dict[str, int]] = {}
+    for split in SPLITS:
+        pairs: dict[str, int] = defaultdict(int)
+        for form in FORMS:
+            for item, ok, status, _ in people.get((split, form), []):
+                if not ok:
+                    pairs[f"{item['expected']}→{status}"] += 1
+        out[split] = dict(sorted(pairs.items(), key=lambda kv: -kv[1]))
+    return out
 
 
 def pct(value: float | None) -> str:
@@ -289,13 +317,15 @@ def main() -> None:
     conversations = run_conversations(index, data["conversations"])
     table = summarise(questions, people, conversations)
     kinds = per_kind(questions)
+    confusion = rule_check_confusion(people)
     own = None if args.skip_own else own_set_figures(args.own_index)
     misses = dev_misses(questions, people, conversations) if args.show_misses else []
     header = {"documents": len(index.documents), "chunks": len(index.chunks), "facts": len(index.facts),
               "seconds": round(time.monotonic() - started, 1), "load_average": [round(load_start, 2),
                                                                                   round(os.getloadavg()[0], 2)]}
     if args.json:
-        print(json.dumps({"run": header, "figures": table, "dev_by_kind": kinds, "own_set": own,
+        print(json.dumps({"run": header, "figures": table, "dev_by_kind": kinds, "rule_check_misses": confusion,
+                          "own_set": own,
                           "dev_misses": misses}, ensure_ascii=False))
         return
     print(f"\nReal documents: {header['documents']} documents ({header['chunks']} chunks, {header['facts']} facts), "
@@ -305,6 +335,9 @@ def main() -> None:
     print_table(table)
     print("\nDev split, right per kind of question (both forms):")
     print("  " + "; ".join(f"{kind} {v['right']}/{v['total']}" for kind, v in kinds.items()))
+    print("\nRule-check misses by expected → given status (counts, both forms):")
+    for split, pairs in confusion.items():
+        print(f"  {split}: " + ("; ".join(f"{pair} {n}" for pair, n in pairs.items()) or "none"))
     if own is not None:
         print(f"\nOwn set (bench/own_questions.py, two default documents): top-1 section {pct(own['top1/typed'])} / "
               f"{pct(own['top1/plain'])}, expected fact in answer {pct(own['fact/typed'])} / {pct(own['fact/plain'])}, "

@@ -550,7 +550,7 @@ def _named_step(q: str, steps: list[Fact]) -> Fact | None:
 
 # A legal site's metadata table names the signer ("Người ký: Nguyễn Tiến Dĩnh") where the copy's signature block
 # holds only the title.
-_SITE_SIGNER_RE = re.compile(r"Người ký\s*:\s*\|?\s*([A-ZĐ][a-zà-ỹđ]+(?:\s+[A-ZĐ][a-zà-ỹđ]+){1,4})")
+_SITE_SIGNER_RE = re.compile(r"Người ký\s*:\s*\|?\s*([A-ZĐ][a-zà-ỹđ]+(?:[ \t]+[A-ZĐ][a-zà-ỹđ]+){1,4})")
 
 
 def _site_signer(source: str) -> str:
@@ -721,7 +721,7 @@ def _passage(index: KnowledgeIndex, asked: Asked, prepared: PreparedQuery, hits:
     scored = []
     for row, (hit, units, i) in enumerate(rows):
         text = units[i].text
-        if cued and strict_cues and row not in cued:
+        if strict_cues and row not in cued:  # "theo đề nghị của ai?": only a sentence saying so answers
             continue
         if asked.wants and not all(holds(w, text) for w in asked.wants if w in _SENTENCE_VALUES
                                    or w.startswith("cited:")):
@@ -932,7 +932,7 @@ PART_SENTENCES = {
     "effective": re.compile(r"hiệu lực", re.I),
     "consulted": re.compile(r"thống nhất với|thỏa thuận với", re.I),
     "attached": re.compile(r"kèm theo", re.I),
-    "signer": re.compile(r"\bký\b", re.I),
+    "signer": re.compile(r"(?<!đăng )(?<!Đăng )\bký\b", re.I),
     "subject": re.compile(r"\b(phê duyệt|ban hành|về việc|V/v)\b", re.I),
     "date": re.compile(r"ngày\s+\d{1,2}\s+tháng|\d{1,2}/\d{1,2}/\d{4}", re.I),
 }
@@ -1156,7 +1156,12 @@ def _combine(index: KnowledgeIndex, asked: Asked, found: list[Found]) -> list[Fo
                 if match and match not in chosen:
                     chosen.append(match)
             return chosen or [first]
-        return [first]
+        if len(asked.focus.docs) == 1 or asked.focus.named.numbers:
+            return [first]
+        if first.kind == "document":  # "Kế hoạch của Lạng Sơn ký ngày nào?" where Lạng Sơn has two: each one's
+            return [f for i, f in enumerate(found) if f.kind == "document"
+                    and all(g.doc_id != f.doc_id for g in found[:i])][:COMPARED_DOCUMENTS]
+        # … and the other kinds of fact side by side when they differ
     if first.kind == "passage" or not first.key:
         return [first]
     chosen = [first]
@@ -1186,11 +1191,11 @@ def _to_answer(index: KnowledgeIndex, chosen: list[Found], confidence: float) ->
     if len(chosen) == 1:
         found = chosen[0]
         return Answer(found.text, True, max(confidence, threshold), found.citations, found.kind, facts=found.facts)
-    lines = ["Các văn bản nêu khác nhau:"] if chosen[0].kind != "passage" else []
+    lines = ["Các văn bản nêu khác nhau:"] if chosen[0].kind not in ("passage", "document") else []
     citations: list[Citation] = []
     facts: list[Fact] = []
     for found in chosen:
-        text = found.text if found.text.startswith("Theo ") else \
+        text = found.text if found.text.startswith("Theo ") or found.kind == "document" else \
             f"Theo {display_label(index, found.doc_id, short=True)}: {found.text}"
         lines.append(text)
         citations += found.citations

@@ -260,6 +260,10 @@ def parse_person(text: str) -> Person:
     'em la giao vien tieng anh'); the rest stays None. Workplace and job keep the person's own words."""
     written = collapse_whitespace(normalize(text or ""))
     folded = _fold_same_length(written)
+    # What the description denies ("không làm công tác đối ngoại") says nothing of what the person is or does.
+    denials = [m for m in _DENIED_RE.finditer(folded) if not _NOT_LEADER_RE.match(folded, m.start())]  # leader: read
+    for m in denials:
+        folded = folded[:m.start()] + " " * (m.end() - m.start()) + folded[m.end():]
     # The first single role named ("cán bộ, công chức cấp xã" → cán bộ); CBCC, CCVC name several: skipped.
     role = next((_ROLE_OF_WORD[m.group(0)] for m in _ROLE_WORD_RE.finditer(folded) if m.group(0) in _ROLE_OF_WORD),
                 None)
@@ -289,14 +293,18 @@ def parse_person(text: str) -> Person:
         if tier is None and re.search(r"(?:^|,\s*)bo\s(?!phan)\w", _fold_same_length(workplace or "")):
             tier = "trung ương"  # a ministry's own staff work at the centre
 
-    denials = [m for m in _DENIED_RE.finditer(folded) if not _NOT_LEADER_RE.match(folded, m.start())]  # leader: read
-    jobs = [normalise_text(written[m.start("job"):m.end("job")]) for m in _JOB_RE.finditer(folded)
-            if not any(d.start() <= m.start() < d.end() for d in denials)]
+    if role is None and not _NOT_OFFICIAL_RE.search(folded):
+        # Staff of a state body are công chức, of a public service unit viên chức (Luật Cán bộ, công chức; Luật
+        # Viên chức): "chuyên viên Sở Kế hoạch và Đầu tư", "bác sĩ bệnh viện tỉnh".
+        role = {"state": "công chức", "public_service": "viên chức"}.get(_body_kind(Person(workplace=workplace)))
+    jobs = [normalise_text(written[m.start("job"):m.end("job")]) for m in _JOB_RE.finditer(folded)]
     job = ", ".join(j for j in jobs if j) or None
     denied = ", ".join(d for d in (normalise_text(written[m.start("what"):m.end("what")]) for m in denials) if d)
     return Person(role, tier, leader, age, workplace, job, denied or None)
 
 
+# Staff who are no officials: contract workers, employees.
+_NOT_OFFICIAL_RE = re.compile(r"\b(?:hop dong|nhan vien|nguoi lao dong|lao dong|tap su|sinh vien|hoc sinh)\b")
 # What a description says the person does not do or is not: "không làm công tác đối ngoại hay hội nhập".
 _DENIED_RE = re.compile(r"\bkhong (?:phai (?:la )?|lam |day |thuoc |tham gia |phu trach )?(?P<what>[^,;.()]+)")
 
@@ -414,7 +422,7 @@ def person_from_input(description: Any = None, **fields: Any) -> Person:
 
 _FOLDED_ROLES = [plain(role) for role in FACT_ROLES]  # can bo, cong chuc, …, giao vien, giang vien, …
 _ROLE_LIST_RE = re.compile(
-    r"^(?:(?:các|đội ngũ|những|toàn bộ|toàn thể)\s+)?(?:(?:" + "|".join(FACT_ROLES) + r"|CBCCVC|CBCNVC|CBCC|CCVC)"
+    r"^(?:(?:các|những)\s+đối tượng\s+(?:là\s+)?)?(?:(?:các|đội ngũ|những|toàn bộ|toàn thể)\s+)?(?:(?:" + "|".join(FACT_ROLES) + r"|CBCCVC|CBCNVC|CBCC|CCVC)"
     r"\b[\s,]*(?:(?:và|hoặc)\s+)?)+", re.I)
 _PURPOSE_RE = re.compile(r"\s+(?:sẽ|để|nhằm|được cử|được tham gia)\s.*$", re.I)
 _PIECE_CUT_RE = re.compile(r"\s+(?=(?:thuộc|của|tại|trong|ở|có|làm|đang|trên|dạy|giữ|đối với)\s)", re.I)
@@ -432,7 +440,8 @@ _COMMITTEE_TIER_RE = re.compile(rf"\b(?:uy ban nhan dan|ubnd) (?:cap )?({_TIER_W
 _COMMUNES_RE = re.compile(r"\bxa phuong thi tran\b")
 # "cán bộ, công chức xã (phường, thị trấn)", "cán bộ, công chức ở Trung ương" ("công chức tỉnh X" may mean the
 # whole province: not read).
-_ROLE_TIER_RE = re.compile(r"\b(?:can bo|cong chuc|vien chuc) (xa(?! hoi)|phuong|thi tran)\b|\bo (trung uong)\b")
+_ROLE_TIER_RE = re.compile(r"\b(?:can bo|cong chuc|vien chuc) (?:(?:o |tai )?cac )?(xa(?! hoi)|phuong|thi tran)\b"
+                           r"|\bo (trung uong)\b")
 
 
 def tiers_named(text: str) -> frozenset[str]:
@@ -487,6 +496,8 @@ _IMPLIED = [
     (re.compile(r"\btieng (?:anh|phap|trung|nga|nhat|han|duc|lao|khmer|thai|tay ban nha|bo dao nha|y)\b"
                 r"|\bngon ngu\b"), "ngoai ngu"),
     (re.compile(r"\b(?:bac si|y si|y ta|dieu duong|duoc si|ho sinh|benh vien|tram y te|trung tam y te)\b"), "y te"),
+    # "được quy hoạch phó trưởng phòng": planned for a leading post
+    (re.compile(r"\bquy hoach\b"), "quy hoach giu chuc vu lanh dao quan ly"),
 ]
 # A Sở is a specialised body of the provincial People's Committee, a district's Phòng one of the district's (read
 # from the workplace only: unaccented "so" is also số).
@@ -593,6 +604,8 @@ def _person_words(person: Person) -> set[str]:
         texts += [implied for pattern, implied in _WORKPLACE_IMPLIED
                   if pattern.search(person.workplace) or pattern.search(plain(person.workplace))]
     texts.append(_ROLE_IMPLIES.get(plain(person.role or ""), ""))
+    if person.leader:
+        texts.append("giu chuc vu lanh dao quan ly")
     return {term for text in texts for term in _terms(text)}
 
 

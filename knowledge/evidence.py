@@ -47,10 +47,18 @@ VALUE_PATTERNS = {
 }
 
 
-# A person's name: two to four capitalised syllables, not a heading in capitals ("Nguyễn Tiến Dĩnh").
-_NAME_RE = re.compile(r"(?<!\w)[A-ZĐ][a-zà-ỹđ]+(?:\s+[A-ZĐ][a-zà-ỹđ]+){1,3}(?!\w)")
+# A run of capitalised words, where a person's full name may start ("Nguyễn Tiến Dĩnh"; see holds).
+_CAPITALISED_RUN_RE = re.compile(r"(?<!\w)[A-ZĐ][a-zà-ỹđ]+(?:[ \t]+[A-ZĐ][a-zà-ỹđ]+)+(?!\w)")
 _NOT_NAMES = re.compile(r"^(Bộ|Sở|Thủ|Chính|Ủy|Quyết|Kế|Công|Nghị|Thông|Ban|Văn|Hội|Cục|Vụ|Đề|Chương|Điều|Luật|Nhà|"
                         r"Trung|Việt|Hà|Thành|Tổng|Học|Viện|Ngày|Theo|Căn|Xét|Đảng)\b")
+
+
+# Vietnamese family names (over 99 % of people carry one of these): a capitalised run starting otherwise is a title
+# or a site's banner ("Hệ Thống Pháp Luật"), not a signer.
+SURNAMES = frozenset("""Nguyễn Trần Lê Phạm Hoàng Huỳnh Phan Vũ Võ Đặng Bùi Đỗ Hồ Ngô Dương Lý Đào Đoàn Vương Trịnh
+Trương Lâm Phùng Mai Tô Tạ Quách Lương Cao Đinh Kiều Thái Lưu Chu Châu La Từ Hứa Tăng Lại Khúc Triệu Đàm Mạc Thân
+Nông Lò Giang Tống Âu Hầu Doãn Quan Đồng Nghiêm Lục Bạch Khổng Diệp Lã Ông Viên Ninh Kim Thạch Y Ksor Rơ Hà Tôn
+Lữ Nhữ Phí Văn Triệu Khuất Đới Ưng Cù Bế Hoàng Sầm Vi Lăng Mẫn Đàm Thiều Giáp Hà Khương Cấn Âu Bạch""".split())
 
 
 def holds(value: str, text: str) -> bool:
@@ -58,7 +66,13 @@ def holds(value: str, text: str) -> bool:
     if value.startswith("cited:"):
         return value.split(":", 1)[1] in plain_text(text)
     if value == "person":
-        return any(not _NOT_NAMES.match(m.group(0)) for m in _NAME_RE.finditer(text))
+        # a full name: a family name and two or three more (officials' names are written in full in documents),
+        # wherever it starts in a run of capitalised words ("UBND tỉnh Bắc Ninh Phạm Hoàng Sơn")
+        for run in _CAPITALISED_RUN_RE.finditer(text):
+            words = run.group(0).split()
+            if any(w in SURNAMES and len(words) - i >= 3 and not _NOT_NAMES.match(w) for i, w in enumerate(words)):
+                return True
+        return False
     pattern = VALUE_PATTERNS.get(value)
     return pattern is None or bool(pattern.search(plain_text(text)))
 

@@ -23,7 +23,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import TYPE_CHECKING
 
-from .text import normalize, strip_diacritics
+from .text import ABBREVIATIONS, is_syllable, normalize, strip_diacritics
 
 if TYPE_CHECKING:
     from .index import KnowledgeIndex
@@ -151,6 +151,7 @@ class Profile:
     years: set[int] = field(default_factory=set)  # year issued, years its subject or title names
     types: set[str] = field(default_factory=set)  # canonical TYPE_WORDS values
     identity: str = ""  # words that say what it is, part of any evidence taken from it
+    sites: set[str] = field(default_factory=set)  # names of the site or paper it was taken from ("vitic", "eduway")
 
     @property
     def about(self) -> str:
@@ -245,11 +246,34 @@ def profile_of(doc: Document) -> Profile:
     profile.years |= {int(y) for y in _YEAR_IN_TEXT_RE.findall(" ".join([subject, title_line]))}
     kinds = [info.doc_type if info else "", *(n.split()[0] if " " in n else "" for n in profile.numbers)]
     profile.types = {TYPE_WORDS[fold(k)] for k in kinds if fold(k) in TYPE_WORDS}
+    profile.sites = _site_names(doc)
     profile.identity = " ".join(p for p in [
         _PLACE_AND_DATE_RE.sub(" ", (doc.source or "")[:IDENTITY_CHARS]), doc.title, info.label if info else "", " ".join(profile.numbers), issuer, " ".join(profile.places),
         subject, attached, " ".join(implemented), " ".join(sorted(str(y) for y in profile.years)),
         " ".join(agency.name for agency in agencies() if agency.keys[0] in owners)] if p)
     return profile
+
+
+# "Nguồn: VITIC", "Viết bởi: cand.com.vn": where a page says it comes from.
+_SOURCE_LINE_RE = re.compile(r"(?:^|\n)\s*(?:Nguồn|Viết bởi|Theo)\s*:\s*([^\n,;]{2,60})", re.I)
+
+
+def _site_names(doc: Document) -> set[str]:
+    """Names of the site or paper a document was taken from, as an official may call it ("bài VITIC", "tin trên
+    eduway"): words of its file name and of its "Nguồn:" line that are no Vietnamese syllable and no number."""
+    texts = [re.sub(r"\.\w+$", "", doc.doc_id)] + _SOURCE_LINE_RE.findall(doc.source or "")
+    words = {w for text in texts for w in re.findall(r"[a-z][a-z0-9]+", fold(text))}
+    return {w for w in words if is_site_name(w)}
+
+
+def is_site_name(word: str) -> bool:
+    """A word that may name a site: letters with a vowel ("vitic", not "ccvc" or "ubnd"), no Vietnamese syllable."""
+    return (len(word) >= SITE_NAME_LETTERS and bool(re.search(r"[aeiouy]", word)) and not is_syllable(word)
+            and word not in ABBREVIATIONS)
+
+
+SITE_NAME_LETTERS = 4  # "cand", "vitic"; shorter ones are abbreviations of bodies ("bnv", "vks")
+SITE_NAME_DOCS = 2  # a name more documents share ("ubnd", "thuvienphapluat") names a kind of source, not one
 
 
 def profiles(index: KnowledgeIndex) -> dict[str, Profile]:
@@ -445,6 +469,11 @@ def _focus(index: KnowledgeIndex, question: str) -> Focus:
         matched = {d for d, p in docs.items() if p.owners & set(named.owners)}
         if matched:
             constraints.append(matched)
+    sites = {w for w in re.findall(r"[a-z][a-z0-9]+", text) if is_site_name(w)}
+    for site in sites:
+        matched = {d for d, p in docs.items() if site in p.sites}
+        if 0 < len(matched) <= SITE_NAME_DOCS:
+            constraints.append(matched)  # "theo bài VITIC"
     if not constraints and named.document_years:
         constraints.append({d for d, p in docs.items() if p.years & set(named.document_years)})
     constraints = [c for c in constraints if c]

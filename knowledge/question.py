@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from .accents import question_phrases
-from .focus import Focus, fold, focus, place_keys
+from .focus import Focus, fold, focus, place_keys, profiles
 from .kinds import ASKS_SIGNER_RE, KIND_CUES, LEVEL_RE, YEAR_RE, plain, question_kind
 from .names import canonical_agencies, entity_pattern
 from .text import has_diacritics, normalize, replace_abbreviations, strip_diacritics, syllables
@@ -71,7 +71,7 @@ WANTS: list[tuple[str, re.Pattern]] = [
 # Written with diacritics; a question typed without them is compared without them ("đó" and "đỏ" are then alike).
 CASUAL_WORDS = """k ko kg không hok hem hông hong z vậy zậy ak ah à ạ a nha nhé nhỉ ơi ad admin bạn mình cho hỏi xin giúp
 với đi thì là mà được dc có như nào sao gì j ai đâu mấy em anh chị tôi tui tớ bn mk mn hả thế hay hoặc cái này kia đó
-đấy""".split()
+đấy bài""".split()
 # Phrases of asking: how a question is put, not what it asks about.
 CASUAL_PHRASES = [
     "cuối cùng", "như thế",
@@ -79,7 +79,8 @@ CASUAL_PHRASES = [
     "thế nào", "như thế nào", "khác nhau", "chia thành", "tập trung vào", "ưu tiên nhóm nào", "giới hạn độ tuổi",
     "nhóm nào", "bao lâu", "một lần", "dựa vào đâu", "dành cho ai", "giữ chức vụ gì", "những nơi nào", "việc gì",
     "những việc gì", "nội dung gì", "ra sao", "có nói", "có nêu", "được ghi", "nhằm mục đích gì", "muốn hỏi",
-    "cần biết", "hiện nay", "hôm nay", "năm nay", "bài viết", "nhằm những mục đích gì", "để làm gì", "lấy từ đâu"
+    "cần biết", "hiện nay", "hôm nay", "năm nay", "bài viết", "bài báo", "bài đăng", "theo bài", "bài trên", "trong bài", "bài về", "bài này",
+    "bản tin", "theo tin", "tin trên", "tin của", "nhằm những mục đích gì", "để làm gì", "lấy từ đâu"
 ]
 # Verbs and words of asking ("lấy từ đâu", "có nói", "được ghi"), beside the question phrases of knowledge/data.
 ASKING_WORDS = ["xong", "gặp", "bên", "lấy", "đặt", "ghi", "nhắc", "nói"]
@@ -270,6 +271,8 @@ def analyse(index, text: str, dense_text: str, kind_hint: str | None = None) -> 
             for key in place_keys(name):
                 if re.search(rf"(?<![a-z0-9]){re.escape(key)}(?![a-z0-9])", fold(text)):
                     place_words |= set(key.split())
+        # a site the question names ("theo bài VITIC") is checked as such too
+        place_words |= {w for d in asked.focus.docs for w in profiles(index)[d].sites}
     kept = [(i, w) for i, w in key_terms(canonical_agencies(replace_abbreviations(unnumbered)), kind, asked.accented)
             if strip_diacritics(w) not in named and strip_diacritics(w) not in place_words]
     asked.terms = [w for _, w in kept]

@@ -150,6 +150,11 @@ _SYLLABLE_RE = re.compile(r"(?:ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdđghklmnprs
 _WORD_RE = re.compile(r"\w+")
 
 
+def is_syllable(word: str) -> bool:
+    """Whether a diacritic-free, lower-case word is one Vietnamese syllable ("ngoai", not "eduway" or "vks")."""
+    return bool(_SYLLABLE_RE.fullmatch(word.replace("đ", "d")))
+
+
 def without_misspellings(text: str) -> str:
     """The text without words that carry a Vietnamese diacritic yet are no Vietnamese syllable ("ngàh" for
     "ngành" on a web page): a typo says nothing reliable. Abbreviations ("THPT", "LĐLĐ") stay."""
@@ -157,8 +162,7 @@ def without_misspellings(text: str) -> str:
         word = match.group(0)
         if word.isupper() or not has_diacritics(word.replace("đ", "d").replace("Đ", "D")):
             return word  # an abbreviation ("LĐLĐ", "THPT") or a plain word
-        bare = strip_diacritics(word.lower()).replace("đ", "d")
-        return word if _SYLLABLE_RE.fullmatch(bare) else ""
+        return word if is_syllable(strip_diacritics(word.lower())) else ""
     return _WORD_RE.sub(kept, text)
 
 

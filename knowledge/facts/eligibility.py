@@ -259,16 +259,22 @@ _SUBJECT_WHO_RE = re.compile(r"\b(?:cho|đối với)\s+(?P<who>.+?)(?=\s+(?:gia
 
 
 def _from_subject(ctx: Context) -> Fact | None:
-    """A document whose text says nothing else about whom it covers: the group its subject names."""
+    """A document whose text says nothing else about whom it covers: the group its subject names, or for a page
+    with no header, its headline ("Bồi dưỡng kiến thức dân tộc cho cán bộ, công chức, viên chức tỉnh X")."""
     info = ctx.doc.info
     span = (info.spans or {}).get("subject") if info else None
-    if not info or not info.subject or not span:
-        return None
-    outside = re.sub(r"“[^”]*”|\"[^\"]*\"", lambda m: "#" * len(m.group(0)), info.subject)
+    subject = info.subject if info and info.subject and span else ""
+    if not subject:
+        headline = re.match(r"\s*([^\n]{10,200})\n", ctx.source)
+        if not headline or re.search(r"[.:]\s|[.:]$", headline.group(1).strip()):
+            return None  # a sentence, not a headline
+        subject, span = headline.group(1), headline.span(1)
+    # the name of another scheme, in quotes (also one whose closing quote a page lost)
+    outside = re.sub(r"“[^”]*(?:”|$)|\"[^\"]*(?:\"|$)", lambda m: "#" * len(m.group(0)), subject)
     m = _SUBJECT_WHO_RE.search(outside)
     if not m:
         return None
-    who = info.subject[m.start("who"):m.end("who")]
+    who = subject[m.start("who"):m.end("who")]
     if not roles_in(who) or not _PEOPLE_START_RE.match(who):
         return None
     owner = next(((line, section) for line, section in ctx.owners if line.start <= span[0] < line.end), None)
