@@ -181,7 +181,8 @@ def _target_line(fact: Fact) -> str:
     condition = f" ({'; '.join(conditions)})" if conditions else ""
     level_text = data.get("level_text") or (f"bậc {data['level']}" if data.get("level") else "")
     subject = data.get("subject", "")
-    return (f"Đến năm {data.get('year')}: {data.get('percent')}% {data.get('group')}{condition} "
+    low = f"{data['percent_low']}-" if data.get("percent_low") is not None else ""
+    return (f"Đến năm {data.get('year')}: {low}{data.get('percent')}% {data.get('group')}{condition} "
             f"đạt trình độ {subject} {level_text}").replace("  ", " ").strip()
 
 
@@ -570,6 +571,28 @@ ONE_FIELD_PARTS = {
 }
 
 
+BASIS_MARGIN = 0.05  # bases whose words answer nearly as well as the best one are given too
+
+
+def _cited_date(index: KnowledgeIndex, asked: Asked, doc_id: str) -> tuple[str, tuple[int, int]] | None:
+    """The date a document gives for another it cites, when the question names that one by number: "số
+    942/QĐ-TTg ngày 15/6/2021" → ("Quyết định 942/QĐ-TTg ngày 15/6/2021 (theo …)", its span)."""
+    own = profiles(index)[doc_id].own
+    source = index.documents[doc_id].source or ""
+    for number in asked.focus.named.numbers:
+        if number in own:
+            continue
+        m = re.search(rf"(?<![\d/])(?P<ref>{re.escape(number)}/[\w.\-Đđ]+)\s*,?\s*ngày\s+(?P<date>\d{{1,2}}\s*/\s*\d{{1,2}}"
+                      rf"\s*/\s*\d{{4}}|\d{{1,2}}\s+tháng\s+\d{{1,2}}\s+năm\s+\d{{4}})", source)
+        if m:
+            kind = re.search(r"(Quyết định|Nghị định|Nghị quyết|Thông tư|Kế hoạch|Công văn|Chỉ thị|Kết luận)\s+"
+                             r"(?:số\s*)?$", source[max(0, m.start() - 40):m.start()], re.I)
+            name = f"{kind.group(1)} {m.group('ref')}" if kind else m.group("ref")
+            return (f"{name} ngày {collapse_whitespace(m.group('date'))} (theo {display_label(index, doc_id)}).",
+                    (m.start(), m.end()))
+    return None
+
+
 def _date_text(iso: str) -> str:
     year, month, day = iso.split("-")
     return f"ngày {day}/{month}/{year}"
@@ -596,9 +619,14 @@ def _document(index: KnowledgeIndex, asked: Asked, doc_id: str) -> Found | None:
         if signature:
             citations.insert(0, _citation(index, doc_id, f"{label}{PATH_SEPARATOR}Phần kết", *signature))
     elif part == "date":
-        if not info.date:
+        cited = _cited_date(index, asked, doc_id)
+        if cited:  # "Quyết định 942/QĐ-TTg được dẫn trong QĐ 1698 ban hành ngày nào?"
+            text, span = cited
+            citations.insert(0, _citation(index, doc_id, f"{label}{PATH_SEPARATOR}Phần mở đầu", *span))
+        elif not info.date or asked.focus.by_reference:
             return None
-        text = f"{label} ban hành {_date_text(info.date)}."
+        else:
+            text = f"{label} ban hành {_date_text(info.date)}."
     elif part == "issuer":
         if not info.issuer:
             return None
@@ -626,9 +654,12 @@ def _document(index: KnowledgeIndex, asked: Asked, doc_id: str) -> Found | None:
         identity = identity_words(index, doc_id, asked.accented)
         describing = [t for t in asked.terms if t not in identity]
         if describing and records:
-            # "căn cứ nghị định nào về đào tạo, bồi dưỡng": the bases whose own words answer
-            records = [b for b in records if coverage(index, describing, words_of(
-                b.get("text") or b.get("document", ""), accented=asked.accented), asked.accented).share >= 0.5] \
+            # "căn cứ nghị định nào về đào tạo, bồi dưỡng": the bases whose own words answer best
+            shares = [coverage(index, describing, words_of(b.get("text") or b.get("document", ""),
+                                                           accented=asked.accented), asked.accented).share
+                      for b in records]
+            best = max(shares)
+            records = [b for b, share in zip(records, shares) if share >= max(0.5, best - BASIS_MARGIN)] \
                 or ([] if not of_kind else records)
         bases = [b.get("document") or b.get("text", "") for b in records]
         if not bases and not describing:
@@ -729,8 +760,11 @@ def _passage(index: KnowledgeIndex, asked: Asked, prepared: PreparedQuery, hits:
         if asked.kind == "target" and not narrowing <= _roles(plain(text)):
             continue  # "cấp xã" asked: a sentence on cấp tỉnh, cấp huyện does not answer
         if asked.kind == "target" and asked.years and not any(
-                str(y) in f"{text} {hit.chunk.section}" for y in asked.years):
-            continue  # "năm 2030" asked: the 2025 targets do not answer
+                str(y) in _YEAR_SPAN_RE.sub(" ", f"{text} {hit.chunk.section}") for y in asked.years):
+            continue  # "năm 2030" asked: the 2025 targets (or a scheme "giai đoạn 2019-2030") do not answer
+        if asked.years and not any(str(y) in f"{text} {hit.chunk.section} {_identity(index, hit.chunk.doc_id)}"
+                                   for y in asked.years):
+            continue  # "năm 2027 có bao nhiêu lớp": a sentence on 2026 does not answer
         needed = KIND_EVIDENCE.get(asked.kind or "")
         if needed and not needed.search(plain_text(f"{text} {hit.chunk.section_path[-1] if hit.chunk.section_path else ''}")):
             continue
@@ -944,6 +978,14 @@ _DUTY_VERB_RE = re.compile(r"^[\s,:]*(?:\([^)]*\)\s*)?(?:\S+\s+){0,3}?(?:sẽ|c�
                            re.I)
 
 
+_YEAR_SPAN_RE = re.compile(r"\b(?:19|20)\d{2}\s*[-–]\s*(?:19|20)\d{2}\b")  # a period, not a year's target
+
+
+def _identity(index: KnowledgeIndex, doc_id: str) -> str:
+    profile = profiles(index).get(doc_id)
+    return profile.identity if profile else ""
+
+
 def _agency_keys(index: KnowledgeIndex, asked: Asked) -> list[str]:
     """The names (diacritic-free) of the agencies the question names: as its duty facts call them, and as the
     national bodies' list writes them."""
@@ -996,7 +1038,7 @@ HEADING_BONUS = 0.2  # the sentences of a section whose heading the question nam
 
 # Values a sentence can be checked for (a contact's parts are checked on contact facts).
 _SENTENCE_VALUES = {"amount", "percent", "date", "phone", "email", "address", "frequency", "person", "article",
-                    "deadline"}
+                    "deadline", "agency"}
 
 
 # --------------------------------------------------------------------------------------------------------- confidence
@@ -1109,8 +1151,8 @@ def _per_document(index: KnowledgeIndex, asked: Asked, docs: list[str], hits: li
             found = _steps(index, asked, doc_id, hits)
         elif kind == "link":
             found = _links(index, asked, doc_id, hits)
-        elif kind == "document" and not asked.focus.by_reference:
-            found = _document(index, asked, doc_id)
+        elif kind == "document" and (not asked.focus.by_reference or asked.part == "date"):
+            found = _document(index, asked, doc_id)  # a document cited by this one: the date this one gives it
         else:
             found = None
         if found is not None:
@@ -1270,6 +1312,11 @@ def answer(index: KnowledgeIndex, question: str, use_dense: bool = True, kind_hi
     chosen = _combine(index, asked, found)
     if "person" in asked.wants and chosen[0].kind == "document" and not holds("person", chosen[0].text):
         chosen[0] = _named_by_a_copy(index, asked, prepared, hits, chosen[0], use_dense)
+        if len(chosen) == 1 and not holds("person", chosen[0].text):
+            # "Ai ký?" where the text gives a title only ("KT. Bộ trưởng"): who signed is not said; the title is
+            # told, as what the document does say, with its citation
+            return Answer(chosen[0].text, False,
+                          min(confidence, index.settings.confidence_threshold * 0.99), chosen[0].citations, "none")
     return _to_answer(index, chosen, confidence)
 
 

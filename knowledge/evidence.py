@@ -47,6 +47,8 @@ VALUE_PATTERNS = {
 }
 
 
+_AGENCY_HEAD_RE = re.compile(r"(?<!\w)(?:Sở|Bộ|Ban|Ủy ban|UBND|Phòng|Cục|Tổng cục|Vụ|Trung tâm|Trường|Học viện|"
+                             r"Văn phòng|Liên đoàn|Tổng Liên đoàn|Hội đồng|Đoàn|Hội)\s+[A-ZĐ]")
 # A run of capitalised words, where a person's full name may start ("Nguyễn Tiến Dĩnh"; see holds).
 _CAPITALISED_RUN_RE = re.compile(r"(?<!\w)[A-ZĐ][a-zà-ỹđ]+(?:[ \t]+[A-ZĐ][a-zà-ỹđ]+)+(?!\w)")
 _NOT_NAMES = re.compile(r"^(Bộ|Sở|Thủ|Chính|Ủy|Quyết|Kế|Công|Nghị|Thông|Ban|Văn|Hội|Cục|Vụ|Đề|Chương|Điều|Luật|Nhà|"
@@ -65,6 +67,8 @@ def holds(value: str, text: str) -> bool:
     """Whether a text holds a value of the kind asked for (compared without diacritics)."""
     if value.startswith("cited:"):
         return value.split(":", 1)[1] in plain_text(text)
+    if value == "agency":  # "cơ quan nào chủ trì?": a body named by its head word, as texts capitalise it
+        return bool(_AGENCY_HEAD_RE.search(text))
     if value == "person":
         # a full name: a family name and two or three more (officials' names are written in full in documents),
         # wherever it starts in a run of capitalised words ("UBND tỉnh Bắc Ninh Phạm Hoàng Sơn")

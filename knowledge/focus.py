@@ -454,6 +454,10 @@ def _focus(index: KnowledgeIndex, question: str) -> Focus:
                 result.unknown.append(f"văn bản số {head}")
             matched |= found
         result.by_reference = result.by_reference and not own_named
+        if own_named:
+            # "QĐ 1698 căn cứ nghị định nào sửa đổi Nghị định 101": the document named by its own number, not
+            # every document that also cites the other
+            matched = {d for d, p in docs.items() if p.own & set(named.numbers)}
         if matched:
             constraints.append(matched)
     if named.places:

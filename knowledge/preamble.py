@@ -226,7 +226,9 @@ def _bases(source: str, text: str, offsets: list[int], origin: int, cue: re.Matc
 def _proposal(out: Preamble, source: str, text: str, offsets: list[int], origin: int, at: int) -> None:
     """"Xét đề nghị của Bộ trưởng Bộ Nội vụ," → proposer; "… tại Tờ trình số 45/TTr-SNV …" → proposal."""
     rest = text[at:]
-    stop = re.search(r"\s+tại\s+|\s*[,.;]\s*(?!\S*\d)|\s+(?=(?:Tờ trình|Công văn|văn bản)\s+số)|$", rest)
+    # "Bộ trưởng, Chủ nhiệm Ủy ban Dân tộc": a second title after a comma is the same person's
+    stop = re.search(r"\s+tại\s+|\s*[.;]\s*(?!\S*\d)|\s*,\s*(?!\S*\d)(?!(?:Chủ nhiệm|Thủ trưởng|Trưởng ban|"
+                     r"Tổng Giám đốc|Viện trưởng|Chánh)\b)|\s+(?=(?:Tờ trình|Công văn|văn bản)\s+số)|$", rest)
     proposer = rest[:stop.start()].strip(" ,.;") if stop else rest.strip(" ,.;")
     submitted = re.search(rf"(?P<kind>Tờ trình|Công văn|văn bản|Báo cáo)\s+(?:số\s*)?(?P<number>{_NUMBER})", rest, re.I)
     if re.match(r"(?:Tờ trình|Công văn|văn bản)\b", proposer, re.I):  # "Xét Tờ trình số 12/TTr-SNV của Sở Nội vụ"

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from .accents import question_phrases
-from .focus import Focus, fold, focus, place_keys, profiles
+from .focus import Focus, fold, focus, place_keys, profiles, read_named
 from .kinds import ASKS_SIGNER_RE, KIND_CUES, LEVEL_RE, YEAR_RE, plain, question_kind
 from .names import canonical_agencies, entity_pattern
 from .text import has_diacritics, normalize, replace_abbreviations, strip_diacritics, syllables
@@ -36,7 +36,7 @@ DOCUMENT_PARTS: list[tuple[str, re.Pattern]] = [
     ("date", re.compile(r"\b(ngay ban hanh|ban hanh ngay|ban hanh khi nao|ban hanh luc nao|ban hanh nam nao|ky ngay|"
                         r"ngay ky|ky khi nao|ky luc nao|ngay nao|ngay may|ngay bao nhieu|thang may|nam nao)\b")),
     ("issuer", re.compile(r"\b(co quan ban hanh|co quan nao ban hanh|ai ban hanh|do ai ban hanh|do co quan nao|"
-                          r"cua co quan nao|noi ban hanh)\b")),
+                          r"cua co quan nao|(?<!ha )noi ban hanh)\b")),
     ("number", re.compile(r"\b(so hieu|ky hieu|so may|so nao|so bao nhieu|van ban so|so van ban)\b")),
     ("subject", re.compile(r"\b(trich yeu|ve viec gi|phe duyet( de an| ke hoach| chuong trinh)? (gi|nao)|"
                            r"ban hanh( ke hoach| de an)? (gi|ve gi)|noi dung chinh)\b")),
@@ -58,6 +58,9 @@ WANTS: list[tuple[str, re.Pattern]] = [
                           r"tong (kinh phi|so tien|ngan sach|von|cong)|bao nhieu tien|het bao nhieu|ton bao nhieu)\b")),
     ("percent", re.compile(r"\b(bao nhieu phan tram|may phan tram|ty le|ti le|bao nhieu %|%)")),
     ("level", re.compile(r"\bbac (may|nao|bao nhieu)\b")),
+    ("agency", re.compile(r"\b(co quan|don vi|so|bo|ban) nao(?: \w+){0,4}? (chu tri|phu trach|chiu trach nhiem|tham muu|"
+                          r"lam dau moi|to chuc|thuc hien)\b|\b(chu tri|phu trach|tham muu|dau moi) (la )?"
+                          r"(co quan|don vi) nao\b")),
     ("date", re.compile(r"\b(ngay nao|ngay may|ngay bao nhieu)\b")),
     # "thời hạn nộp … là ngày nào", "hạn chót": a deadline ("trước ngày …", "chậm nhất …"), not any date
     ("deadline", re.compile(r"\b(thoi han|han chot|han cuoi|truoc ngay nao|cham nhat)\b")),
@@ -74,7 +77,7 @@ với đi thì là mà được dc có như nào sao gì j ai đâu mấy em anh
 đấy bài""".split()
 # Phrases of asking: how a question is put, not what it asks about.
 CASUAL_PHRASES = [
-    "cuối cùng", "như thế",
+    "cuối cùng", "như thế", "được dẫn", "dẫn trong", "được nêu", "được nhắc",
     "có thể", "bao nhiêu", "khi nào", "lúc nào", "bao giờ", "cụ thể", "chi tiết", "vui lòng", "làm ơn", "mọi người",
     "thế nào", "như thế nào", "khác nhau", "chia thành", "tập trung vào", "ưu tiên nhóm nào", "giới hạn độ tuổi",
     "nhóm nào", "bao lâu", "một lần", "dựa vào đâu", "dành cho ai", "giữ chức vụ gì", "những nơi nào", "việc gì",
@@ -240,6 +243,9 @@ def analyse(index, text: str, dense_text: str, kind_hint: str | None = None) -> 
     if kind is None and MEMBERSHIP_RE.search(q):
         kind = "duty"  # "Bộ Quốc phòng có nằm trong các Bộ Chủ trì không?": a duty fact lists its members
     asked = Asked(text=text, plain=q, kind=kind)
+    if kind is None and read_named(text, set()).numbers and any(pattern.search(q) for _, pattern in DOCUMENT_PARTS):
+        # "kế hoạch 77/KH-UBND ngày bao nhiêu": a part of a document named by its number
+        kind = asked.kind = "document"
     asked.part = _part(q, kind)
     if kind == "contact":
         asked.parts = [name for name, pattern in CONTACT_PARTS if pattern.search(q)]

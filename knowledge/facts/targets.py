@@ -4,8 +4,8 @@ One fact per percentage: the group is the phrase after it (parentheticals and qu
 "công tác tại …" become conditions); the level phrase "đạt … bậc 4 trở lên" (or B1, trình độ A, cơ bản, cao cấp …)
 applies to every percentage before it in the ";"-clause.
 
-Data: year, percent, group, group_key, level, level_text, subject, conditions, max_age. group_key is
-diacritic-free lower-case words, for matching.
+Data: year, percent (of a range "40-50%": its upper bound; percent_low its lower one), group, group_key, level,
+level_text, subject, conditions, max_age. group_key is diacritic-free lower-case words, for matching.
 """
 
 from __future__ import annotations
@@ -24,7 +24,8 @@ _SUBJECTS = ["ngoại ngữ", "tiếng Anh", "tiếng Pháp", "tiếng Trung", "
              "tin học", "công nghệ thông tin", "kỹ năng số", "lý luận chính trị", "quản lý nhà nước",
              "chuyên môn", "quốc phòng và an ninh"]
 
-_PERCENT_RE = re.compile(r"(?<![\w.,])(\d{1,3}(?:[.,]\d+)?)\s*(?:%|phần trăm)")
+# "25%", "40-50%" (a range: its upper bound is the percent, its lower one kept beside it).
+_PERCENT_RE = re.compile(r"(?<![\w.,])(?:(?P<low>\d{1,3}(?:[.,]\d+)?)\s*[-–]\s*)?(\d{1,3}(?:[.,]\d+)?)\s*(?:%|phần trăm)")
 _YEAR_RE = re.compile(r"\b(?:năm|giai đoạn)\s+(?:(?:19|20)\d{2}\s*[-–]\s*)?((?:19|20)\d{2})\b", re.I)
 _LEVEL_RE = re.compile(
     r"(?:(?:bậc|cấp độ|mức)\s*(?P<num>\d+)|(?-i:\b(?P<cefr>[ABC][12])\b)|trình độ\s+(?-i:(?P<ab>[ABC]))\b"
@@ -84,6 +85,12 @@ def _level(text: str) -> tuple[Any, str, str] | None:
     return value, level_text, subject
 
 
+def _low(pct: re.Match) -> int | float | None:
+    """The lower bound of a range ("40-50%"); None otherwise (or for "bậc 3 - 25%", where it is no bound)."""
+    low = _number(pct.group("low")) if pct.group("low") else None
+    return low if low is not None and low < _number(pct.group(2)) else None
+
+
 def _number(text: str) -> int | float:
     value = float(text.replace(",", "."))
     return int(value) if value.is_integer() else value
@@ -125,7 +132,8 @@ def _targets_of_clause(text: str, year: int) -> list[dict[str, Any]]:
             level = (None, predicate_text, "")
         age = re.search(r"(?:dưới|không quá)\s+(\d+)\s+tuổi|(\d+)\s+tuổi\s+trở\s+xuống", region)
         out.append({
-            "year": year, "percent": _number(pct.group(1)), "group": group, "group_key": _group_key(group),
+            "year": year, "percent": _number(pct.group(2)), "group": group, "group_key": _group_key(group),
+            "percent_low": _low(pct),
             "level": level[0] if level else None, "level_text": level[1] if level else "",
             "subject": level[2] if level else "", "conditions": conditions,
             "max_age": int(age.group(1) or age.group(2)) if age else None,
@@ -133,8 +141,8 @@ def _targets_of_clause(text: str, year: int) -> list[dict[str, Any]]:
     return out
 
 
-@fact_kind("target", "targets", "Chỉ tiêu", ("year", "percent", "group", "group_key", "level", "level_text", "subject",
-                                             "conditions", "max_age"))
+@fact_kind("target", "targets", "Chỉ tiêu", ("year", "percent", "percent_low", "group", "group_key", "level",
+                                             "level_text", "subject", "conditions", "max_age"))
 def extract_targets(ctx: Context) -> list[Fact]:
     facts = []
     source = ctx.source
