@@ -205,6 +205,16 @@ def per_kind(questions, split: str = "dev") -> dict[str, dict]:
     return {k: {"right": sum(v), "total": len(v)} for k, v in sorted(kinds.items())}
 
 
+def _why_unknown(reason: str) -> str:
+    """Why a verdict was 'unknown', in three words: the description was not read, the document names nobody, or the
+    person's role was not said."""
+    if reason.startswith("(description not read"):
+        return "description not read"
+    if reason.startswith("(document not listed") or "không nêu đối tượng" in reason:
+        return "document names nobody"
+    return "role not said"
+
+
 def rule_check_confusion(people) -> dict[str, dict[str, int]]:
     """Per split, how many verdicts of each (expected → given) pair were wrong, both forms: an aggregate of counts
     only, which says which class of rule-check failure dominates without showing any item."""
@@ -212,9 +222,10 @@ def rule_check_confusion(people) -> dict[str, dict[str, int]]:
     for split in SPLITS:
         pairs: dict[str, int] = defaultdict(int)
         for form in FORMS:
-            for item, ok, status, _ in people.get((split, form), []):
+            for item, ok, status, reason in people.get((split, form), []):
                 if not ok:
-                    pairs[f"{item['expected']}→{status}"] += 1
+                    why = f" ({_why_unknown(reason)})" if status == "unknown" else ""
+                    pairs[f"{item['expected']}→{status}{why}"] += 1
         out[split] = dict(sorted(pairs.items(), key=lambda kv: -kv[1]))
     return out
 

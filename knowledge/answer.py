@@ -582,7 +582,7 @@ def _cited_date(index: KnowledgeIndex, asked: Asked, doc_id: str) -> tuple[str, 
     for number in asked.focus.named.numbers:
         if number in own:
             continue
-        m = re.search(rf"(?<![\d/])(?P<ref>{re.escape(number)}/[\w.\-Đđ]+)\s*,?\s*ngày\s+(?P<date>\d{{1,2}}\s*/\s*\d{{1,2}}"
+        m = re.search(rf"(?<![\d/])(?P<ref>{re.escape(number)}/[\w.\-/]+)\s*,?\s*ngày\s+(?P<date>\d{{1,2}}\s*/\s*\d{{1,2}}"
                       rf"\s*/\s*\d{{4}}|\d{{1,2}}\s+tháng\s+\d{{1,2}}\s+năm\s+\d{{4}})", source)
         if m:
             kind = re.search(r"(Quyết định|Nghị định|Nghị quyết|Thông tư|Kế hoạch|Công văn|Chỉ thị|Kết luận)\s+"
@@ -623,8 +623,8 @@ def _document(index: KnowledgeIndex, asked: Asked, doc_id: str) -> Found | None:
         if cited:  # "Quyết định 942/QĐ-TTg được dẫn trong QĐ 1698 ban hành ngày nào?"
             text, span = cited
             citations.insert(0, _citation(index, doc_id, f"{label}{PATH_SEPARATOR}Phần mở đầu", *span))
-        elif not info.date or asked.focus.by_reference:
-            return None
+        elif not info.date or asked.focus.by_reference or set(asked.focus.named.numbers) - profiles(index)[doc_id].own:
+            return None  # another document's date was asked: not this one's
         else:
             text = f"{label} ban hành {_date_text(info.date)}."
     elif part == "issuer":
@@ -754,9 +754,10 @@ def _passage(index: KnowledgeIndex, asked: Asked, prepared: PreparedQuery, hits:
         text = units[i].text
         if strict_cues and row not in cued:  # "theo đề nghị của ai?": only a sentence saying so answers
             continue
-        if asked.wants and not all(holds(w, text) for w in asked.wants if w in _SENTENCE_VALUES
-                                   or w.startswith("cited:")):
-            continue
+        heading = hit.chunk.section_path[-1] if hit.chunk.section_path else ""
+        if asked.wants and not all(holds(w, f"{heading}: {text}" if w == "agency" else text) for w in asked.wants
+                                   if w in _SENTENCE_VALUES or w.startswith("cited:")):
+            continue  # (a body may be named by the sentence's heading: "1. Sở Nội vụ:" over its duties)
         if asked.kind == "target" and not narrowing <= _roles(plain(text)):
             continue  # "cấp xã" asked: a sentence on cấp tỉnh, cấp huyện does not answer
         if asked.kind == "target" and asked.years and not any(

@@ -49,6 +49,7 @@ from .answer import Citation, _fact_citation, plain
 from .facts import ROLES as FACT_ROLES
 from .index import KnowledgeIndex
 from .model import Fact
+from .names import named_units, unit_spans
 from .text import collapse_whitespace, normalize, replace_abbreviations, strip_diacritics, without_misspellings
 
 __all__ = ["ROLES", "TIERS", "STATUSES", "Person", "TargetMatch", "DocumentCheck", "CheckResult", "parse_person",
@@ -223,6 +224,7 @@ _TIER_RES = [  # (pattern on folded text, tier): the first that matches wins
     (re.compile(r"\b(?:ubnd|uy ban nhan dan|o|tai) (?:huyen|quan|thi xa)\b"), "huyện"),
     (re.compile(r"\b(?:ubnd|uy ban nhan dan) (?:tinh|thanh pho)\b|\b(?:o|tai|thuoc|cua) so\b"), "tỉnh"),
 ]
+_ANY_TIER_RE = re.compile(r"\b(xa(?! hoi)|phuong|thi tran|huyen)\b")
 _NOT_LEADER_RE = re.compile(r"\bkhong (?:giu chuc vu|co chuc vu|phai (?:la )?lanh dao|la lanh dao|lanh dao|quan ly)\b"
                             r"|\b(?:chuyen vien|nhan vien)\b")
 _LEADER_RE = re.compile(
@@ -243,10 +245,12 @@ _PHRASE_END = (rf"(?=,(?!\s*(?!truong (?:phong|ban|khoa|bo mon|tram|nhom)\b)(?:{
 _WORKPLACE_RE = re.compile(
     rf"\b(?:o|tai|thuoc|cua)\s+(?P<place>(?:{_AGENCY_WORDS})\b.*?){_PHRASE_END}"
     rf"|(?P<office>\b(?:so|ubnd|uy ban nhan dan)\s+\w.*?){_PHRASE_END}"
-    rf"|\b(?:can bo|cong chuc|vien chuc|cbccvc|cbcc|ccvc)\s+(?P<staff>(?:{_BODY_WORDS})(?:\s+\w.*?)?){_PHRASE_END}")
+    rf"|\b(?:can bo|cong chuc|vien chuc|cbccvc|cbcc|ccvc|bac si|giao vien|giang vien|chuyen vien|ke toan|dieu duong"
+    rf"|y si|nhan vien|thanh tra vien|truong phong|pho truong phong)\s+(?P<staff>(?:{_BODY_WORDS})(?:\s+\w.*?)?)"
+    rf"{_PHRASE_END}")
 _JOB_RE = re.compile(
     r"\b(?P<job>(?:giao vien|giang vien|bao cao vien|chuyen gia|phien dich|bien dich|ke toan|bac si|ky su"
-    r"|nghien cuu vien|(?:lam|phu trach|dam nhiem)(?! (?:viec|can bo|cong chuc|vien chuc|giao vien|giang vien|o|tai)\b)"
+    r"|nghien cuu vien|chuyen trach|kiem nhiem|truc tiep|(?:lam|phu trach|dam nhiem)(?! (?:viec|can bo|cong chuc|vien chuc|giao vien|giang vien|o|tai)\b)"
     r"|giang day|day (?:mon|tieng|hoc|lop)|vi tri)\b.*?)" + _PHRASE_END)
 
 
@@ -262,11 +266,15 @@ def parse_person(text: str) -> Person:
     folded = _fold_same_length(written)
     # What the description denies ("không làm công tác đối ngoại") says nothing of what the person is or does.
     denials = [m for m in _DENIED_RE.finditer(folded) if not _NOT_LEADER_RE.match(folded, m.start())]  # leader: read
+    said = written
     for m in denials:
         folded = folded[:m.start()] + " " * (m.end() - m.start()) + folded[m.end():]
+        written = written[:m.start()] + " " * (m.end() - m.start()) + written[m.end():]
     # The first single role named ("cán bộ, công chức cấp xã" → cán bộ); CBCC, CCVC name several: skipped.
-    role = next((_ROLE_OF_WORD[m.group(0)] for m in _ROLE_WORD_RE.finditer(folded) if m.group(0) in _ROLE_OF_WORD),
-                None)
+    # (not inside a unit's name: "chuyên viên Vụ Tổ chức cán bộ" names no cán bộ)
+    units = unit_spans(folded)
+    role = next((_ROLE_OF_WORD[m.group(0)] for m in _ROLE_WORD_RE.finditer(folded) if m.group(0) in _ROLE_OF_WORD
+                 and not any(a <= m.start() < b for a, b in units)), None)
 
     tier = None
     for pattern, fixed in _TIER_RES:
@@ -274,9 +282,14 @@ def parse_person(text: str) -> Person:
         if m:
             tier = fixed or normalise_tier(m.group(1))
             break
-    # A provincial department; only when accented, since unaccented "so" is also số, sổ.
-    if tier is None and re.search(r"(?<!\w)(?:Sở|sở|SỞ)\s", written):
+    # A provincial department; only when accented, since unaccented "so" is also số, sổ (unless a field follows:
+    # "so tai chinh").
+    if tier is None and (re.search(r"(?<!\w)(?:Sở|sở|SỞ)\s", written)
+                         or any(unit.startswith("so ") for unit in named_units(folded)[0])):
         tier = "tỉnh"
+    if tier is None:  # "… của một phường", "công chức địa chính xã": a commune named anywhere
+        m = _ANY_TIER_RE.search(folded)
+        tier = _TIER_OF_WORD.get(m.group(1)) if m else None
 
     leader = False if _NOT_LEADER_RE.search(folded) else True if _LEADER_RE.search(folded) else None
 
@@ -286,10 +299,13 @@ def parse_person(text: str) -> Person:
         age = normalise_age(m.group(1) or m.group(2))
 
     workplace = None
-    m = _WORKPLACE_RE.search(folded)
-    if m:
+    # Every place named ("trường THPT công lập ở huyện có đông đồng bào dân tộc thiểu số"), the first first
+    places = []
+    for m in _WORKPLACE_RE.finditer(folded):
         group = next(name for name in ("place", "office", "staff") if m.group(name) is not None)
-        workplace = normalise_text(written[m.start(group):m.end(group)])
+        places.append(normalise_text(written[m.start(group):m.end(group)]))
+    if places:
+        workplace = ", ".join(dict.fromkeys(p for p in places if p)) or None
         if tier is None and re.search(r"(?:^|,\s*)bo\s(?!phan)\w", _fold_same_length(workplace or "")):
             tier = "trung ương"  # a ministry's own staff work at the centre
 
@@ -297,14 +313,16 @@ def parse_person(text: str) -> Person:
         # Staff of a state body are công chức, of a public service unit viên chức (Luật Cán bộ, công chức; Luật
         # Viên chức): "chuyên viên Sở Kế hoạch và Đầu tư", "bác sĩ bệnh viện tỉnh".
         role = {"state": "công chức", "public_service": "viên chức"}.get(_body_kind(Person(workplace=workplace)))
-    jobs = [normalise_text(written[m.start("job"):m.end("job")]) for m in _JOB_RE.finditer(folded)]
+    jobs = [normalise_text(written[m.start("job"):m.end("job")]) for m in _JOB_RE.finditer(folded)
+            if not written[m.start("job")].isupper()]  # "ở tỉnh Lâm Đồng": a name, not "làm …"
     job = ", ".join(j for j in jobs if j) or None
-    denied = ", ".join(d for d in (normalise_text(written[m.start("what"):m.end("what")]) for m in denials) if d)
+    denied = ", ".join(d for d in (normalise_text(said[m.start("what"):m.end("what")]) for m in denials) if d)
     return Person(role, tier, leader, age, workplace, job, denied or None)
 
 
 # Staff who are no officials: contract workers, employees.
-_NOT_OFFICIAL_RE = re.compile(r"\b(?:hop dong|nhan vien|nguoi lao dong|lao dong|tap su|sinh vien|hoc sinh)\b")
+_NOT_OFFICIAL_RE = re.compile(r"\b(?:hop dong|nhan vien|nguoi lao dong|lao dong|tap su|sinh vien|hoc sinh"
+                              r"|ngoai cong lap|tu thuc|dan lap|tu nhan|doanh nghiep)\b")
 # What a description says the person does not do or is not: "không làm công tác đối ngoại hay hội nhập".
 _DENIED_RE = re.compile(r"\bkhong (?:phai (?:la )?|lam |day |thuoc |tham gia |phu trach )?(?P<what>[^,;.()]+)")
 
@@ -546,10 +564,19 @@ class _Part:
 _NEXT_GROUP_RE = re.compile(r",\s+(?=(?:các\s+|những\s+)?(?:" + "|".join(FACT_ROLES) + r"|CBCCVC|CBCC|CCVC)\b)", re.I)
 
 
+_AND_ROLE_RE = re.compile(r"\s+(?:và|hoặc)\s+(?=(?:các\s+|những\s+)?(?:" + "|".join(FACT_ROLES) + r")\b)", re.I)
+
+
 def _groups(who: str) -> list[str]:
-    """The kinds of person a "who" names: its ';'-parts, each cut again before a role that follows a qualifier."""
+    """The kinds of person a "who" names: its ';'-parts, each cut again before a role that follows a qualifier
+    ("đại biểu HĐND cấp xã và viên chức trong các đơn vị sự nghiệp công lập": two kinds)."""
     out = []
     for raw in who.split(";"):
+        if not _ROLE_LIST_RE.match(raw.strip()):
+            other = _AND_ROLE_RE.search(raw)
+            if other:
+                out.append(raw[:other.start()])
+                raw = raw[other.end():]
         rest = raw
         while True:
             head = _ROLE_LIST_RE.match(rest.strip())
@@ -661,7 +688,7 @@ _BODY_KINDS_NAMED = {
     "state": re.compile(r"\bnhà nước\b|\bcơ quan hành chính\b|\bcơ quan chuyên môn\b|\bbộ\b|\bngành\b|\bsở\b"
                        r"|\bđịa phương\b|\bủy ban nhân dân\b"),
     "mass": re.compile(r"\bchính trị\s*-?\s*xã hội\b|\bđoàn thể\b"),
-    "public_service": re.compile(r"\bsự nghiệp\b"),
+    "public_service": re.compile(r"\bsự nghiệp\b|\btrường\b|\bviện\b|\bbệnh viện\b|\bcơ sở (?:đào tạo|giáo dục|y tế)"),
 }
 _BODY_KIND_OF_WORKPLACE = [
     ("party", re.compile(r"\b(?:tinh uy|thanh uy|huyen uy|quan uy|thi uy|dang uy|ban tuyen giao|ban dan van"
@@ -820,6 +847,14 @@ def _unique(facts: list[Fact]) -> list[Fact]:
 
 
 def _eligibility(facts: list[Fact], person: Person) -> _Verdict:
+    if not _person_roles(person) and (person.workplace or person.job) and any(f.data.get("applies") for f in facts):
+        # The role is not said: when the document says the same of a cán bộ, a công chức and a viên chức described
+        # so, that is its answer ("giáo viên trường THCS ở tỉnh X" under a plan for every CBCCVC of the province)
+        verdicts = [_eligibility(facts, replace(person, role=role)) for role in ROLES]
+        if len({v.status for v in verdicts}) == 1 and verdicts[0].status != POSSIBLE:
+            first = verdicts[0]
+            return _Verdict(first.status, f"Dù là cán bộ, công chức hay viên chức: {first.reason[:1].lower()}"
+                                          f"{first.reason[1:]}", first.facts)
     words, roles = _person_words(person), _person_roles(person)
     applying = [p for f in facts if f.data.get("applies") for p in _parts(f)]
     excluding = [p for f in facts if not f.data.get("applies") for p in _parts(f)]

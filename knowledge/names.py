@@ -98,3 +98,8 @@ def named_units(question_plain: str) -> tuple[list[str], list[str]]:
 
 
 _ASSIGNS_RE = re.compile(r"\s+(giao|yeu cau|chi dao|de nghi|phan cong)\b")
+
+
+def unit_spans(question_plain: str) -> list[tuple[int, int]]:
+    """Where units are named in a diacritic-free text ("vu to chuc can bo"): their words are a name, not roles."""
+    return [m.span() for m in _UNIT_RE.finditer(question_plain)]

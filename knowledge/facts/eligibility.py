@@ -74,8 +74,11 @@ _CUES = [
     (True, re.compile(r"(?:(?:các\s+|những\s+)?đối tượng\s+(?:được\s+)?(?:áp dụng|điều chỉnh|bồi dưỡng|đào tạo"
                       rf"|tham gia|thực hiện|học tập|được cử)(?:\s+[^\s,;:.()]+){{0,3}}?(?:\s+(?:của|trong)\s+{_DOCUMENT})?"
                       rf"|đối tượng\s+(?:của|trong)\s+"
-                      rf"{_DOCUMENT}|^(?:các\s+|những\s+)?đối tượng)\s*{_LISTS}", re.I)),
-    (True, re.compile(rf"{_DOCUMENT}(?:được\s+)?áp dụng\s+(?:đối với|cho)\s*:?\s*", re.I)),
+                      rf"{_DOCUMENT})\s*{_LISTS}", re.I)),
+    # "Các đối tượng là …", "Đối tượng gồm: …": which way, the section or an announcement says (applies if neither)
+    (None, re.compile(rf"^(?:các\s+|những\s+)?đối tượng\s*{_LISTS}", re.I)),
+    (True, re.compile(rf"{_DOCUMENT}(?:được\s+)?dành\s+cho\s*:?\s*", re.I)),
+    (True, re.compile(rf"{_DOCUMENT}(?:được\s+)?áp dụng\s+(?:đối với|cho|với)\s*:?\s*", re.I)),
 ]
 # Cues after a list: "A là các đối tượng được áp dụng …", "C không thuộc đối tượng …".
 _AFTER_CUES = [
@@ -134,7 +137,7 @@ def _names_people(text: str) -> bool:
 
 @dataclass
 class _Cue:
-    applies: bool
+    applies: bool | None  # None: the section or an announcement decides
     start: int  # where the cue starts in the sentence's normalised text
     end: int  # where its list starts (a cue before its list); = start for a cue after its list
     before: bool  # the list follows the cue
@@ -163,6 +166,11 @@ def _is_upper(text: str) -> bool:
 
 def _is_placeholder(text: str) -> bool:
     return bool(_PLACEHOLDER_RE.match(text.strip()))
+
+
+# ", gồm 4 nhóm đối tượng sau:", "bao gồm các nhóm sau:" closing a sentence that names people
+_GROUPS_FOLLOW_RE = re.compile(r"[,;]?\s*(?:bao gồm|gồm(?: có)?)\s+(?:\d+\s+|các\s+|những\s+)?(?:nhóm\s*)?(?:đối tượng\s*)?"
+                               r"(?:như\s+)?sau\s*:$", re.I)
 
 
 class _Reader:
@@ -214,8 +222,18 @@ class _Reader:
         """Facts of one sentence: by its own cues, else by the polarity (applies, mixed) an announcement or its
         section gives it."""
         cues = _cues(text)
+        for cue in cues:
+            if cue.applies is None:
+                cue.applies = polarity[0] if polarity is not None else True
         if cues:
             self.by_cues(line, section, s, e, cues)
+            return
+        if polarity is not None and text.endswith(":") and _PEOPLE_START_RE.match(text):
+            # "Cán bộ, công chức … trực tiếp theo dõi công tác dân tộc; …, gồm 4 nhóm đối tượng sau:": the groups
+            # named before the announced list are whom it covers too
+            lead = _GROUPS_FOLLOW_RE.search(text)
+            if lead and lead.start() > 0:
+                self.add(line, section, s, s + len(text[:lead.start()]), text[:lead.start()], polarity[0])
             return
         if polarity is None or not text or text.endswith(":") or opens_with_phase(text):
             return
@@ -258,6 +276,12 @@ _SUBJECT_WHO_RE = re.compile(r"\b(?:cho|đối với)\s+(?P<who>.+?)(?=\s+(?:gia
                              r"|từ năm)\b|[.;“\"]|$)", re.I)
 
 
+# A plan a page's lead says was issued, up to the end of its sentence (not a purpose: "Đề án nhằm … cho …").
+_LEAD_PLAN_RE = re.compile(r"(?:(?<=ban hành )|(?<=phê duyệt )|(?<=triển khai ))(?:[Kk]ế hoạch|[Đđ]ề án|[Cc]hương trình)\b"
+                           r"[^.;\n]{0,200}")
+LEAD_CHARS = 600
+
+
 def _from_subject(ctx: Context) -> Fact | None:
     """A document whose text says nothing else about whom it covers: the group its subject names, or for a page
     with no header, its headline ("Bồi dưỡng kiến thức dân tộc cho cán bộ, công chức, viên chức tỉnh X")."""
@@ -266,9 +290,14 @@ def _from_subject(ctx: Context) -> Fact | None:
     subject = info.subject if info and info.subject and span else ""
     if not subject:
         headline = re.match(r"\s*([^\n]{10,200})\n", ctx.source)
-        if not headline or re.search(r"[.:]\s|[.:]$", headline.group(1).strip()):
-            return None  # a sentence, not a headline
-        subject, span = headline.group(1), headline.span(1)
+        if headline and not re.search(r"[.:]\s|[.:]$", headline.group(1).strip()):  # a headline, not a sentence
+            subject, span = headline.group(1), headline.span(1)
+        else:
+            # a news page's lead: "UBND tỉnh vừa ban hành Kế hoạch bồi dưỡng … cho cán bộ, công chức, viên chức …"
+            lead = _LEAD_PLAN_RE.search(ctx.source[:LEAD_CHARS])
+            if not lead:
+                return None
+            subject, span = lead.group(0), lead.span()
     # the name of another scheme, in quotes (also one whose closing quote a page lost)
     outside = re.sub(r"“[^”]*(?:”|$)|\"[^\"]*(?:\"|$)", lambda m: "#" * len(m.group(0)), subject)
     m = _SUBJECT_WHO_RE.search(outside)
