@@ -191,6 +191,12 @@ def test_the_date_a_plan_gives_for_a_decision_it_cites(kb):
     assert "ha-tinh-12.txt" in cited(result)
 
 
+def test_the_date_of_a_decree_it_cites_not_the_plans_own(kb):
+    result = answer(kb, "Nghị định 101/2017/NĐ-CP được dẫn trong kế hoạch 12 ban hành ngày nào?")
+    assert "08/02/2022" not in result.answer, result.answer  # never the citing plan's own date
+    assert result.answered and "01/9/2017" in result.answer, result.answer
+
+
 def test_each_of_two_plans_is_cited_beside_its_date(kb):
     result = answer(kb, "Kế hoạch của tỉnh Hà Tĩnh ký ngày nào?")
     lines = result.answer.splitlines()

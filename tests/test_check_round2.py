@@ -46,6 +46,8 @@ DOCS = {
                          "Cán bộ, công chức, viên chức thuộc ngàh ngoại giao."),
     "leaders.txt": plan(38, "Cán bộ, công chức giữ chức vụ lãnh đạo, quản lý."),
     "planned.txt": plan(39, "Công chức được quy hoạch giữ chức vụ lãnh đạo, quản lý."),
+    "diplomats-section.txt": plan(42, "Cán bộ, công chức, viên chức các cơ quan nhà nước.",
+                                  "Các đối tượng là cán bộ, công chức, viên chức công tác trong ngành ngoại giao."),
     "diplomats.txt": plan(40, "Cán bộ, công chức, viên chức các cơ quan nhà nước.\nKế hoạch này không áp dụng đối với "
                               "các đối tượng là cán bộ, công chức, viên chức công tác trong ngành ngoại giao."),
     "communes.txt": plan(41, "Cán bộ, công chức các xã, phường."),
@@ -98,6 +100,12 @@ VERDICTS = [
     ("planned-for-a-post", "chuyên viên Sở Nội vụ được quy hoạch phó trưởng phòng", "planned.txt", APPLIES),
     ("not-planned", "chuyên viên Sở Nội vụ", "planned.txt", POSSIBLE),
     ("those-who-are-diplomats", "công chức Bộ Ngoại giao", "diplomats.txt", EXCLUDED),
+    # a neutral "Các đối tượng là …" under "Đối tượng không áp dụng" excludes
+    ("neutral-cue-under-exclusion", "công chức Bộ Ngoại giao", "diplomats-section.txt", EXCLUDED),
+    ("neutral-cue-other-body", "công chức Sở Tư pháp", "diplomats-section.txt", APPLIES),
+    # what a description denies is not read as its tier, typed with diacritics too
+    ("denied-tier-not-read-accented", "công chức ở tỉnh Hà Tĩnh, không nói làm ở sở hay ở xã", "commune.txt",
+     POSSIBLE),
     ("not-a-diplomat", "công chức Sở Tư pháp", "diplomats.txt", APPLIES),
     # 7. a tier named without "cấp"
     ("province-not-communes", "công chức cấp tỉnh", "communes.txt", NOT_COVERED),
@@ -133,11 +141,20 @@ def test_a_denial_is_no_job_and_no_tier():
     ("chuyen vien So Ke hoach va Dau tu", "công chức"),
     ("bác sĩ ở bệnh viện tỉnh", "viên chức"),
     ("bác sĩ tại Bệnh viện Đa khoa tỉnh", "viên chức"),
+    ("bác sĩ bệnh viện tỉnh", "viên chức"),
+    ("chuyên viên Bộ Ngoại giao", "công chức"),
+    ("chuyên viên Phòng Nội vụ huyện", "công chức"),
+    ("chuyên viên Vụ Tổ chức cán bộ, Bộ Tư pháp", "công chức"),  # no "cán bộ" read inside a unit's name
+    ("giáo viên trường tư thục", None),
     ("nhân viên hợp đồng ở Sở Nội vụ", None),
     ("người lao động ở Sở Nội vụ", None),
 ])
 def test_role_from_the_kind_of_workplace(text, role):
     assert parse_person(text).role == role
+
+
+def test_a_place_name_is_no_work():
+    assert parse_person("công chức ở tỉnh Lâm Đồng").job is None  # "Lâm", not "làm"
 
 
 def test_a_headline_is_read_only_when_it_is_no_sentence(kb):
