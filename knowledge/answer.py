@@ -355,7 +355,7 @@ def _check(index: KnowledgeIndex, asked: Asked, doc_id: str) -> Found | None:
     except (check.PersonInputError, TypeError, ValueError):
         person = None
     if person is not None and (person.role or person.job or person.workplace):
-        verdict = next((d for d in check.check_person(index, person).documents if d.doc_id == doc_id), None)
+        verdict = check.check_document(index, doc_id, person)
         if verdict is not None and verdict.status in DEFINITE_CHECKS:
             facts = [f for f in _facts_of(index, "eligibility", [doc_id])
                      if any(c.quote == f.quote for c in verdict.citations)]

@@ -42,6 +42,7 @@ either side of a limit, the workplaces and jobs the document names) would change
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
@@ -53,7 +54,7 @@ from .names import named_units, unit_spans
 from .text import collapse_whitespace, normalize, replace_abbreviations, strip_diacritics, without_misspellings
 
 __all__ = ["ROLES", "TIERS", "STATUSES", "Person", "TargetMatch", "DocumentCheck", "CheckResult", "parse_person",
-           "check_person", "normalise_role", "normalise_tier", "normalise_leader", "normalise_age",
+           "check_person", "check_document", "normalise_role", "normalise_tier", "normalise_leader", "normalise_age",
            "normalise_text", "form_answer", "person_from_form", "person_from_input", "PersonInputError",
            "INPUT_FIELDS", "INPUT_TITLES", "STATUS_LABELS", "FIELD_LABELS"]
 
@@ -530,6 +531,7 @@ _MAYBE_IMPLIED = [(re.compile(r"\bngoai vu\b"), "ngoai giao doi ngoai")]
 _ROLE_IMPLIES = {"vien chuc": "cong lap"}
 
 
+@lru_cache(maxsize=50_000)
 def _key_runs(text: str) -> list[list[str]]:
     """The runs of words of a qualifier that narrow it: 'dạy môn ngoại ngữ' → [[day], [ngoai, ngu]]."""
     marked = _GENERIC_RE.sub(" | ", plain(replace_abbreviations(without_misspellings(text))))
@@ -591,6 +593,21 @@ def _groups(who: str) -> list[str]:
 
 
 def _parts(fact: Fact) -> list[_Part]:
+    """The kinds of person an eligibility fact names, read once per fact (a check runs over every fact for every
+    value a missing field may take)."""
+    cached = _PARTS.get(id(fact))
+    if cached is None or cached[0] is not fact:
+        if len(_PARTS) > PARTS_CACHE:
+            _PARTS.clear()
+        cached = _PARTS[id(fact)] = (fact, _read_parts(fact))
+    return cached[1]
+
+
+_PARTS: dict[int, tuple[Fact, list[_Part]]] = {}  # id → (the fact itself, so that a reused id is not mistaken)
+PARTS_CACHE = 20_000
+
+
+def _read_parts(fact: Fact) -> list[_Part]:
     parts = []
     raw_parts = _groups(fact.data.get("who", ""))
     for raw in raw_parts:
@@ -945,7 +962,7 @@ def _targets(index: KnowledgeIndex, facts: list[Fact], person: Person) -> list[T
 
 
 def _check_document(index: KnowledgeIndex, doc_id: str, person: Person) -> DocumentCheck:
-    facts = [f for f in index.facts if f.doc_id == doc_id]
+    facts = _facts_by_doc(index).get(doc_id, [])
     verdict = _eligibility([f for f in facts if f.kind == "eligibility"], person)
     targets = (_targets(index, [f for f in facts if f.kind == "target"], person)
                if verdict.status in TARGETS_COUNT else [])
@@ -963,7 +980,7 @@ def _outcome(check: DocumentCheck) -> tuple:
 
 def _trial_values(index: KnowledgeIndex, doc_id: str, name: str) -> list[Any]:
     """Values worth trying for a missing field: every canonical value, or what the document's facts name."""
-    facts = [f for f in index.facts if f.doc_id == doc_id]
+    facts = _facts_by_doc(index).get(doc_id, [])
     if name == "role":
         return list(ROLES)
     if name == "tier":
@@ -994,11 +1011,27 @@ def _missing(index: KnowledgeIndex, check: DocumentCheck, person: Person) -> lis
     return missing
 
 
+def _facts_by_doc(index: KnowledgeIndex) -> dict[str, list[Fact]]:
+    cached = index.memo.get("facts_by_doc")
+    if cached is None:
+        cached = index.memo["facts_by_doc"] = {}
+        for fact in index.facts:
+            cached.setdefault(fact.doc_id, []).append(fact)
+    return cached
+
+
+def check_document(index: KnowledgeIndex, doc_id: str, person: Person) -> DocumentCheck | None:
+    """One document's verdict for the person (None when it names nobody), without what is missing."""
+    if not any(f.kind == "eligibility" for f in _facts_by_doc(index).get(doc_id, [])):
+        return None
+    return _check_document(index, doc_id, person)
+
+
 def check_person(index: KnowledgeIndex, person: Person) -> CheckResult:
     """For every indexed document with eligibility facts: does it apply to the person, and which targets count."""
     documents = []
     for doc_id in index.documents:
-        if not any(f.doc_id == doc_id and f.kind == "eligibility" for f in index.facts):
+        if not any(f.kind == "eligibility" for f in _facts_by_doc(index).get(doc_id, [])):
             continue
         check = _check_document(index, doc_id, person)
         check.missing = _missing(index, check, person)
