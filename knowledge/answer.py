@@ -1152,7 +1152,7 @@ def _per_document(index: KnowledgeIndex, asked: Asked, docs: list[str], hits: li
             found = _steps(index, asked, doc_id, hits)
         elif kind == "link":
             found = _links(index, asked, doc_id, hits)
-        elif kind == "document" and (not asked.focus.by_reference or asked.part == "date"):
+        elif kind == "document" and (not asked.focus.by_reference or set(asked.parts) == {"date"}):
             found = _document(index, asked, doc_id)  # a document cited by this one: the date this one gives it
         else:
             found = None
