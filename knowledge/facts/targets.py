@@ -147,14 +147,20 @@ def extract_targets(ctx: Context) -> list[Fact]:
     facts = []
     source = ctx.source
     announced: tuple[Section, int] | None = None  # "Mục tiêu đến năm 2030:" over the bullets that follow
+    carried: tuple[Section, int] | None = None  # the year of the last line's targets, for a paragraph going on
     for line, section in ctx.owners:
         text = norm(source[line.start:line.end])
         first_pct = _PERCENT_RE.search(text)
         years = _YEAR_RE.findall(text[:first_pct.start()] if first_pct else text)
         if not first_pct:
             announced = (section, int(years[-1])) if years and text.endswith(":") else None
+            carried = None
             continue
         year = int(years[-1]) if years else (announced[1] if announced and announced[0] is section else None)
+        if year is None and carried and carried[0] is section and strip_marker(source, line.start, line.end) == line.start:
+            # "Phấn đấu đến hết năm 2025, 50% …" then a paragraph "Với viên chức yêu cầu 60% …": the same year
+            year = carried[1]
+        carried = None
         for sentence_start, sentence_end in sentence_spans(source, line.start, line.end):
             found: list[tuple[int, int, list[dict[str, Any]], bool]] = []  # clause span, targets, states a level
             for s, e in clause_spans(source, sentence_start, sentence_end):
@@ -167,6 +173,7 @@ def extract_targets(ctx: Context) -> list[Fact]:
                 if year is None:
                     continue
                 found.append((s, e, _targets_of_clause(clause, year), bool(_ACHIEVE_RE.search(mask_parens(clause)))))
+                carried = (section, year)
             _share_levels(found)
             for s, e, targets, _ in found:
                 for data in targets:
