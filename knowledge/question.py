@@ -42,6 +42,10 @@ DOCUMENT_PARTS: list[tuple[str, re.Pattern]] = [
                            r"ban hanh( ke hoach| de an)? (gi|ve gi)|noi dung chinh)\b")),
 ]
 
+# "(áp dụng|thực hiện|triển khai) cho những năm nào", "trong giai đoạn nào": the period a document covers.
+PERIOD_ASKED_RE = re.compile(r"\b(ap dung|thuc hien|trien khai|keo dai)( cho| trong| vao| tu)?( nhung| cac)? "
+                             r"(nam|giai doan|thoi gian|thoi ky) nao\b")
+
 # Parts of a contact a question may ask for alone.
 CONTACT_PARTS: list[tuple[str, re.Pattern]] = [
     ("ext", re.compile(r"\b(may le|so le|may nhanh|ext)\b")),
@@ -77,7 +81,7 @@ với đi thì là mà được dc có như nào sao gì j ai đâu mấy em anh
 đấy bài""".split()
 # Phrases of asking: how a question is put, not what it asks about.
 CASUAL_PHRASES = [
-    "cuối cùng", "như thế", "được dẫn", "dẫn trong", "được nêu", "được nhắc",
+    "cuối cùng", "như thế", "đăng lại", "đăng tải", "được dẫn", "dẫn trong", "được nêu", "được nhắc",
     "có thể", "bao nhiêu", "khi nào", "lúc nào", "bao giờ", "cụ thể", "chi tiết", "vui lòng", "làm ơn", "mọi người",
     "thế nào", "như thế nào", "khác nhau", "chia thành", "tập trung vào", "ưu tiên nhóm nào", "giới hạn độ tuổi",
     "nhóm nào", "bao lâu", "một lần", "dựa vào đâu", "dành cho ai", "giữ chức vụ gì", "những nơi nào", "việc gì",
@@ -246,12 +250,16 @@ def analyse(index, text: str, dense_text: str, kind_hint: str | None = None) -> 
     if kind is None and read_named(text, set()).numbers and any(pattern.search(q) for _, pattern in DOCUMENT_PARTS):
         # "kế hoạch 77/KH-UBND ngày bao nhiêu": a part of a document named by its number
         kind = asked.kind = "document"
+    if PERIOD_ASKED_RE.search(q):
+        kind = asked.kind = "roadmap"  # "áp dụng cho những năm nào": the period, not whom
     asked.part = _part(q, kind)
     if kind == "contact":
         asked.parts = [name for name, pattern in CONTACT_PARTS if pattern.search(q)]
     elif kind == "document":
         asked.parts = [name for name, pattern in DOCUMENT_PARTS if pattern.search(q)]
     asked.wants = {name for name, pattern in WANTS if pattern.search(q)}
+    if asked.part == "legal_basis":
+        asked.wants.discard("amount")  # "căn cứ văn bản nào hướng dẫn mức chi": what the basis is about
     if asked.part in ("phone", "mobile", "fax", "ext", "email", "address"):
         asked.wants.add(asked.part)
     if kind == "document" and asked.part == "date":
