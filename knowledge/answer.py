@@ -369,6 +369,8 @@ def _check(index: KnowledgeIndex, asked: Asked, doc_id: str) -> Found | None:
             rest = [t for t in asked.terms if strip_diacritics(t) not in described]
             words = evidence_words(index, doc_id, "", *_fact_words(facts), text, accented=asked.accented)
             found.cover = coverage(index, rest, words, asked.accented, asked.pairs)
+            # a body the person works at ("công chức Bộ Ngoại giao") was matched by the rule check, not named by it
+            found.named = found.named or all(set(entity.split()) <= described for entity in asked.entities)
             return found
     return _check_by_pairs(index, asked, doc_id)
 

@@ -5,7 +5,7 @@ gives for one it cites, a year the evidence must hold (a period is no target yea
 body, a percentage range, and the helpers behind them (names.named_units, focus.is_site_name, evidence.holds
 "person", text.without_misspellings / is_syllable), and the bench's comparison of dates in any spelling.
 
-Seven small documents: two plans of Hà Tĩnh, a Bộ Tư pháp plan naming its Vụ Tổ chức cán bộ, a Bộ Xây dựng letter
+Seven small documents (and an eighth, a plan excluding the diplomatic sector, in its own index): two plans of Hà Tĩnh, a Bộ Tư pháp plan naming its Vụ Tổ chức cán bộ, a Bộ Xây dựng letter
 signed by title only, a Quảng Trị decision with a proposer, and two news pages restating one Prime Minister's
 decision (one site named by its file name, one by a "Nguồn:" line; both names invented). Nothing here is a
 question of the real-document set.
@@ -292,3 +292,32 @@ def test_misspelt_words_are_dropped_and_abbreviations_kept():
 ])
 def test_the_bench_compares_dates_in_any_spelling(given, expected, found):
     assert contains(given, expected) is found
+
+
+EXCLUDING_PLAN = """ỦY BAN NHÂN DÂN TỈNH QUẢNG BÌNH
+Số: 61/KH-UBND
+Quảng Bình, ngày 10 tháng 3 năm 2021
+KẾ HOẠCH
+Bồi dưỡng ngoại ngữ cho cán bộ, công chức, viên chức tỉnh Quảng Bình
+I. ĐỐI TƯỢNG
+1. Đối tượng áp dụng
+Cán bộ, công chức, viên chức các cơ quan nhà nước trên địa bàn tỉnh.
+2. Đối tượng không áp dụng
+Cán bộ, công chức, viên chức công tác trong ngành ngoại giao.
+"""
+
+
+@pytest.fixture(scope="module")
+def excluding(tmp_path_factory, settings):
+    base = tmp_path_factory.mktemp("answer-round2-excluding")
+    docs = write_docs(base / "docs", {"quang-binh-61.txt": EXCLUDING_PLAN})
+    build_from_paths([docs], base / "index", settings, progress=False)
+    return load_index(base / "index", settings)
+
+
+@pytest.mark.parametrize("question", ["Công chức Bộ Ngoại giao có thuộc đối tượng kế hoạch 61 không?",
+                                      "cong chuc Bo Ngoai giao co thuoc doi tuong ke hoach 61 khong"])
+def test_a_body_the_person_works_at_is_matched_by_the_check_not_named_by_it(excluding, question):
+    result = answer(excluding, question)
+    assert result.answered and result.answer.startswith("Không"), result.answer
+    assert "ngoại giao" in result.answer
