@@ -197,7 +197,7 @@ def summarise(questions, people, conversations) -> dict[str, dict]:
 
 
 def per_kind(questions, split: str = "dev") -> dict[str, dict]:
-    """Right answers per kind of question (both forms), for the dev split."""
+    """Right answers per kind of question (both forms) of one split: counts only."""
     kinds: dict[str, list[bool]] = defaultdict(list)
     for form in FORMS:
         for item, verdict, _ in questions.get((split, form), []):
@@ -328,6 +328,7 @@ def main() -> None:
     conversations = run_conversations(index, data["conversations"])
     table = summarise(questions, people, conversations)
     kinds = per_kind(questions)
+    heldout_kinds = per_kind(questions, "heldout")  # counts per kind only: no held-out item is shown
     confusion = rule_check_confusion(people)
     own = None if args.skip_own else own_set_figures(args.own_index)
     misses = dev_misses(questions, people, conversations) if args.show_misses else []
@@ -335,7 +336,7 @@ def main() -> None:
               "seconds": round(time.monotonic() - started, 1), "load_average": [round(load_start, 2),
                                                                                   round(os.getloadavg()[0], 2)]}
     if args.json:
-        print(json.dumps({"run": header, "figures": table, "dev_by_kind": kinds, "rule_check_misses": confusion,
+        print(json.dumps({"run": header, "figures": table, "dev_by_kind": kinds, "heldout_by_kind": heldout_kinds, "rule_check_misses": confusion,
                           "own_set": own,
                           "dev_misses": misses}, ensure_ascii=False))
         return
@@ -344,8 +345,10 @@ def main() -> None:
           f"{len(data['conversations'])} conversations; {header['seconds']} s, load average "
           f"{header['load_average'][0]} → {header['load_average'][1]}")
     print_table(table)
-    print("\nDev split, right per kind of question (both forms):")
-    print("  " + "; ".join(f"{kind} {v['right']}/{v['total']}" for kind, v in kinds.items()))
+    print("\nRight per kind of question (both forms):")
+    print("  dev: " + "; ".join(f"{kind} {v['right']}/{v['total']}" for kind, v in kinds.items()))
+    print("  held out (counts only): " + "; ".join(f"{kind} {v['right']}/{v['total']}"
+                                                for kind, v in heldout_kinds.items()))
     print("\nRule-check misses by expected → given status (counts, both forms):")
     for split, pairs in confusion.items():
         print(f"  {split}: " + ("; ".join(f"{pair} {n}" for pair, n in pairs.items()) or "none"))
