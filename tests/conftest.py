@@ -68,6 +68,13 @@ def write_docs(folder: Path, docs: dict[str, str]) -> Path:
     return folder
 
 
+def index_of(tmp_path_factory, settings, name: str, docs: dict[str, str]):
+    """A loaded index of documents made in a test (written under a fresh folder named after `name`)."""
+    base = tmp_path_factory.mktemp(name)
+    build_from_paths([write_docs(base / "docs", docs)], base / "index", settings, progress=False)
+    return load_index(base / "index", settings)
+
+
 @pytest.fixture(scope="session")
 def settings() -> KnowledgeSettings:
     """The settings the CLI would use (environment and .env), with the real embedding model."""

@@ -13,10 +13,9 @@ import pytest
 
 from knowledge.answer import answer
 from knowledge.focus import focus, read_named
-from knowledge.index import build_from_paths, load_index
 from knowledge.text import strip_diacritics
 
-from conftest import converse, write_docs
+from conftest import converse, index_of
 
 PLAN = """ỦY BAN NHÂN DÂN TỈNH NGHỆ AN
 Số: 12/KH-UBND
@@ -86,10 +85,7 @@ DOCS = {"nghe-an-plan.txt": PLAN, "news-1234.txt": NEWS, "bnv-letter.txt": LETTE
 
 @pytest.fixture(scope="module")
 def kb(tmp_path_factory, settings):
-    base = tmp_path_factory.mktemp("focus-docs")
-    docs = write_docs(base / "docs", DOCS)
-    build_from_paths([docs], base / "index", settings, progress=False)
-    return load_index(base / "index", settings)
+    return index_of(tmp_path_factory, settings, "focus-docs", DOCS)
 
 
 def fold(text: str) -> str:

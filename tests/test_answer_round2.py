@@ -16,11 +16,10 @@ from __future__ import annotations
 import pytest
 
 from bench.real_documents import contains
-from conftest import write_docs
+from conftest import index_of
 from knowledge.answer import answer
 from knowledge.evidence import holds
 from knowledge.focus import is_site_name
-from knowledge.index import build_from_paths, load_index
 from knowledge.names import named_units
 from knowledge.text import is_syllable, without_misspellings
 
@@ -118,10 +117,7 @@ DOCS = {"ha-tinh-12.txt": PLAN, "ha-tinh-45.txt": SECOND_PLAN, "btp-210.txt": MI
 
 @pytest.fixture(scope="module")
 def kb(tmp_path_factory, settings):
-    base = tmp_path_factory.mktemp("answer-round2")
-    docs = write_docs(base / "docs", DOCS)
-    build_from_paths([docs], base / "index", settings, progress=False)
-    return load_index(base / "index", settings)
+    return index_of(tmp_path_factory, settings, "answer-round2", DOCS)
 
 
 def cited(result) -> set[str]:
@@ -309,10 +305,7 @@ Cán bộ, công chức, viên chức công tác trong ngành ngoại giao.
 
 @pytest.fixture(scope="module")
 def excluding(tmp_path_factory, settings):
-    base = tmp_path_factory.mktemp("answer-round2-excluding")
-    docs = write_docs(base / "docs", {"quang-binh-61.txt": EXCLUDING_PLAN})
-    build_from_paths([docs], base / "index", settings, progress=False)
-    return load_index(base / "index", settings)
+    return index_of(tmp_path_factory, settings, "answer-round2-excluding", {"quang-binh-61.txt": EXCLUDING_PLAN})
 
 
 @pytest.mark.parametrize("question", ["Công chức Bộ Ngoại giao có thuộc đối tượng kế hoạch 61 không?",

@@ -12,10 +12,9 @@ import pytest
 
 from knowledge import brief
 from knowledge.answer import _with_predicate, answer
-from knowledge.index import build_from_paths, load_index
 from knowledge.text import strip_diacritics
 
-from conftest import write_docs
+from conftest import index_of
 
 PLAN = """ỦY BAN NHÂN DÂN TỈNH QUẢNG TRỊ
 Số: 45/KH-UBND
@@ -52,10 +51,7 @@ Võ Văn Hưng
 
 @pytest.fixture(scope="module")
 def kb(tmp_path_factory, settings):
-    base = tmp_path_factory.mktemp("section-docs")
-    docs = write_docs(base / "docs", {"quang-tri-plan.txt": PLAN})
-    build_from_paths([docs], base / "index", settings, progress=False)
-    return load_index(base / "index", settings)
+    return index_of(tmp_path_factory, settings, "section-docs", {"quang-tri-plan.txt": PLAN})
 
 
 def fold(text: str) -> str:

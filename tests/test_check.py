@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from conftest import DOC_206, DOC_642, write_docs
+from conftest import DOC_206, DOC_642, index_of
 from knowledge.check import (APPLIES, EXCLUDED, EXCLUDED_IF, NOT_COVERED, POSSIBLE, STATUSES, UNKNOWN, Person,
                              check_person, normalise_age, normalise_leader, normalise_role, normalise_tier,
                              parse_person, person_from_input, tiers_named)
 from knowledge.cli import app
 from knowledge.factbase import FactBase
-from knowledge.index import analyse, build_from_paths, load_index
+from knowledge.index import analyse
 from knowledge.kinds import plain
 from knowledge.model import Document
 from test_eligibility_layouts import DOCS as LAYOUT_DOCS
@@ -178,10 +178,7 @@ THIRD_ID = "15-KH-UBND-2022-Nam-Dinh.txt"
 
 @pytest.fixture(scope="module")
 def third_kb(tmp_path_factory, settings):
-    base = tmp_path_factory.mktemp("third-document")
-    docs = write_docs(base / "docs", {THIRD_ID: THIRD})
-    build_from_paths([docs], base / "index", settings, progress=False)
-    return load_index(base / "index", settings)
+    return index_of(tmp_path_factory, settings, "third-document", {THIRD_ID: THIRD})
 
 
 THIRD_CASES = [

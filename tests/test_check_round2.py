@@ -12,10 +12,9 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import write_docs
+from conftest import index_of
 from knowledge.check import (APPLIES, EXCLUDED, NOT_COVERED, POSSIBLE, check_person, parse_person,
                              person_from_input)
-from knowledge.index import build_from_paths, load_index
 from knowledge.kinds import plain
 
 HEADER = """ỦY BAN NHÂN DÂN TỈNH HÀ TĨNH
@@ -62,10 +61,7 @@ DOCS = {
 
 @pytest.fixture(scope="module")
 def kb(tmp_path_factory, settings):
-    base = tmp_path_factory.mktemp("check-round2")
-    docs = write_docs(base / "docs", DOCS)
-    build_from_paths([docs], base / "index", settings, progress=False)
-    return load_index(base / "index", settings)
+    return index_of(tmp_path_factory, settings, "check-round2", DOCS)
 
 
 def status(kb, description: str, doc_id: str) -> tuple[str, str]:
