@@ -260,9 +260,11 @@ def _fold_same_length(text: str) -> str:
     return "".join((strip_diacritics(ch.lower()) or ch)[0] for ch in text)
 
 
-def parse_person(text: str) -> Person:
+def parse_person(text: str, infer_role: bool = True) -> Person:
     """Fill what a free-text description says ('tôi là công chức cấp xã, 35 tuổi, trưởng phòng';
-    'em la giao vien tieng anh'); the rest stays None. Workplace and job keep the person's own words."""
+    'em la giao vien tieng anh'); the rest stays None. Workplace and job keep the person's own words. With
+    infer_role, a role left unsaid is read from the workplace's kind (a Sở's staff are công chức); a dialogue form
+    asking for the role takes only a role said ("Sở Tài chính có nhiệm vụ gì?" there is a question, not an answer)."""
     written = collapse_whitespace(normalize(text or ""))
     folded = _fold_same_length(written)
     # What the description denies ("không làm công tác đối ngoại") says nothing of what the person is or does.
@@ -310,7 +312,7 @@ def parse_person(text: str) -> Person:
         if tier is None and re.search(r"(?:^|,\s*)bo\s(?!phan)\w", _fold_same_length(workplace or "")):
             tier = "trung ương"  # a ministry's own staff work at the centre
 
-    if role is None and not _NOT_OFFICIAL_RE.search(folded):
+    if role is None and infer_role and not _NOT_OFFICIAL_RE.search(folded):
         # Staff of a state body are công chức, of a public service unit viên chức (Luật Cán bộ, công chức; Luật
         # Viên chức): "chuyên viên Sở Kế hoạch và Đầu tư", "bác sĩ bệnh viện tỉnh".
         role = {"state": "công chức", "public_service": "viên chức"}.get(_body_kind(Person(workplace=workplace)))
@@ -336,7 +338,7 @@ def form_answer(field_name: str, text: str, requested: bool) -> str | bool | flo
     """One field of a person being asked about in a dialogue form ("role", "tier", "leader", "age",
     "special" = workplace or job): what a description in `text` says about it, or, when the form has just
     asked for this field, a bare answer ("35", "có", "cấp tỉnh", "không thuộc trường hợp nào")."""
-    person = parse_person(text)
+    person = parse_person(text, infer_role=False)
     if field_name == "special":
         if requested and _NONE_RE.match(plain(text).strip(" .!")):
             return NONE_OF_THESE

@@ -13,7 +13,7 @@ from __future__ import annotations
 import pytest
 
 from conftest import index_of
-from knowledge.check import (APPLIES, EXCLUDED, NOT_COVERED, POSSIBLE, check_person, parse_person,
+from knowledge.check import (APPLIES, EXCLUDED, NOT_COVERED, POSSIBLE, check_person, form_answer, parse_person,
                              person_from_input)
 from knowledge.kinds import plain
 
@@ -158,3 +158,10 @@ def test_a_headline_is_read_only_when_it_is_no_sentence(kb):
               and f.doc_id in ("headline.txt", "sentence.txt")}
     assert groups == {"headline.txt": "cán bộ, công chức, viên chức tỉnh Hà Tĩnh"}
     assert "sentence.txt" not in {c.doc_id for c in check_person(kb, person_from_input("công chức")).documents}
+
+
+def test_a_form_asking_for_the_role_takes_only_a_role_said():
+    # a question in the middle of the dialogue form is no answer to "cán bộ, công chức hay viên chức?"
+    assert form_answer("role", "Sở Tài chính có nhiệm vụ gì?", requested=True) is None
+    assert form_answer("role", "công chức Sở Tài chính", requested=True) == "công chức"
+    assert parse_person("chuyên viên Sở Tài chính").role == "công chức"  # a description still infers it
