@@ -37,7 +37,7 @@ from .kinds import (
     question_kind,
     signature_span,
 )
-from .model import PATH_SEPARATOR, Chunk, Fact
+from .model import PATH_SEPARATOR, Chunk, Fact, facts_of
 from .names import canonical_agencies, named_units
 from .question import Asked, analyse, stop_syllables
 from .search import Hit, PreparedQuery, prepare_query, search
@@ -140,8 +140,8 @@ def _group_score(question_roles: set[str], fact: Fact) -> float:
 
 
 def _facts_of(index: KnowledgeIndex, kind: str, doc_ids: list[str]) -> list[Fact]:
-    wanted = set(doc_ids)
-    return [f for f in index.facts if f.kind == kind and f.doc_id in wanted]
+    wanted = set(doc_ids)  # in the index's order of documents, as the facts are
+    return [f for doc_id in index.documents if doc_id in wanted for f in facts_of(index, doc_id) if f.kind == kind]
 
 
 def _fact_words(facts: list[Fact]) -> list[str]:
@@ -769,7 +769,7 @@ def _passage(index: KnowledgeIndex, asked: Asked, prepared: PreparedQuery, hits:
                                    for y in asked.years):
             continue  # "năm 2027 có bao nhiêu lớp": a sentence on 2026 does not answer
         needed = KIND_EVIDENCE.get(asked.kind or "")
-        if needed and not needed.search(plain_text(f"{text} {hit.chunk.section_path[-1] if hit.chunk.section_path else ''}")):
+        if needed and not needed.search(plain_text(f"{text} {heading}")):
             continue
         if not brief.complete(units, i):
             continue  # "Nhiệm vụ cụ thể của Bộ … như sau:" with nothing after it

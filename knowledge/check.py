@@ -42,14 +42,14 @@ either side of a limit, the workplaces and jobs the document names) would change
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from dataclasses import asdict, dataclass, field, replace
+from functools import lru_cache
 from typing import Any
 
 from .answer import Citation, _fact_citation, plain
 from .facts import ROLES as FACT_ROLES
 from .index import KnowledgeIndex
-from .model import Fact
+from .model import Fact, facts_of
 from .names import named_units, unit_spans
 from .text import collapse_whitespace, normalize, replace_abbreviations, strip_diacritics, without_misspellings
 
@@ -251,7 +251,8 @@ _WORKPLACE_RE = re.compile(
     rf"{_PHRASE_END}")
 _JOB_RE = re.compile(
     r"\b(?P<job>(?:giao vien|giang vien|bao cao vien|chuyen gia|phien dich|bien dich|ke toan|bac si|ky su"
-    r"|nghien cuu vien|chuyen trach|kiem nhiem|truc tiep|(?:lam|phu trach|dam nhiem)(?! (?:viec|can bo|cong chuc|vien chuc|giao vien|giang vien|o|tai)\b)"
+    r"|nghien cuu vien|chuyen trach|kiem nhiem|truc tiep"
+    r"|(?:lam|phu trach|dam nhiem)(?! (?:viec|can bo|cong chuc|vien chuc|giao vien|giang vien|o|tai)\b)"
     r"|giang day|day (?:mon|tieng|hoc|lop)|vi tri)\b.*?)" + _PHRASE_END)
 
 
@@ -315,7 +316,7 @@ def parse_person(text: str, infer_role: bool = True) -> Person:
     if role is None and infer_role and not _NOT_OFFICIAL_RE.search(folded):
         # Staff of a state body are công chức, of a public service unit viên chức (Luật Cán bộ, công chức; Luật
         # Viên chức): "chuyên viên Sở Kế hoạch và Đầu tư", "bác sĩ bệnh viện tỉnh".
-        role = {"state": "công chức", "public_service": "viên chức"}.get(_body_kind(Person(workplace=workplace)))
+        role = {"state": "công chức", "public_service": "viên chức"}.get(_body_kind(workplace))
     jobs = [normalise_text(written[m.start("job"):m.end("job")]) for m in _JOB_RE.finditer(folded)
             if not written[m.start("job")].isupper()]  # "ở tỉnh Lâm Đồng": a name, not "làm …"
     job = ", ".join(j for j in jobs if j) or None
@@ -443,7 +444,8 @@ def person_from_input(description: Any = None, **fields: Any) -> Person:
 
 _FOLDED_ROLES = [plain(role) for role in FACT_ROLES]  # can bo, cong chuc, …, giao vien, giang vien, …
 _ROLE_LIST_RE = re.compile(
-    r"^(?:(?:các|những)\s+đối tượng\s+(?:là\s+)?)?(?:(?:các|đội ngũ|những|toàn bộ|toàn thể)\s+)?(?:(?:" + "|".join(FACT_ROLES) + r"|CBCCVC|CBCNVC|CBCC|CCVC)"
+    r"^(?:(?:các|những)\s+đối tượng\s+(?:là\s+)?)?(?:(?:các|đội ngũ|những|toàn bộ|toàn thể)\s+)?"
+    r"(?:(?:" + "|".join(FACT_ROLES) + r"|CBCCVC|CBCNVC|CBCC|CCVC)"
     r"\b[\s,]*(?:(?:và|hoặc)\s+)?)+", re.I)
 _PURPOSE_RE = re.compile(r"\s+(?:sẽ|để|nhằm|được cử|được tham gia)\s.*$", re.I)
 _PIECE_CUT_RE = re.compile(r"\s+(?=(?:thuộc|của|tại|trong|ở|có|làm|đang|trên|dạy|giữ|đối với)\s)", re.I)
@@ -557,10 +559,10 @@ class _Part:
 
     fact: Fact
     who: str  # the part as the document words it, without its purpose tail
-    roles: set[str]  # folded role words
+    roles: frozenset[str]  # folded role words
     tiers: frozenset[str]  # the tiers it is limited to (none: every tier)
-    pieces: list[str]  # specific qualifier pieces, document wording
-    conditions: list[str]  # parenthesised conditions (exclusions), document wording
+    pieces: tuple[str, ...]  # specific qualifier pieces, document wording
+    conditions: tuple[str, ...]  # parenthesised conditions (exclusions), document wording
 
 
 # "cán bộ, công chức trong các cơ quan Nhà nước, viên chức trong các đơn vị sự nghiệp công lập": a role after a
@@ -595,23 +597,17 @@ def _groups(who: str) -> list[str]:
 
 
 def _parts(fact: Fact) -> list[_Part]:
-    """The kinds of person an eligibility fact names, read once per fact (a check runs over every fact for every
+    """The kinds of person an eligibility fact names (read once per wording: a check runs over every fact for every
     value a missing field may take)."""
-    cached = _PARTS.get(id(fact))
-    if cached is None or cached[0] is not fact:
-        if len(_PARTS) > PARTS_CACHE:
-            _PARTS.clear()
-        cached = _PARTS[id(fact)] = (fact, _read_parts(fact))
-    return cached[1]
+    data = fact.data
+    return [_Part(fact, *read) for read in _read_parts(data.get("who", ""), tuple(data.get("conditions") or ()),
+                                                        tuple(data.get("roles") or ()))]
 
 
-_PARTS: dict[int, tuple[Fact, list[_Part]]] = {}  # id → (the fact itself, so that a reused id is not mistaken)
-PARTS_CACHE = 20_000
-
-
-def _read_parts(fact: Fact) -> list[_Part]:
+@lru_cache(maxsize=20_000)
+def _read_parts(who_text: str, fact_conditions: tuple[str, ...], fact_roles: tuple[str, ...]) -> tuple[tuple, ...]:
     parts = []
-    raw_parts = _groups(fact.data.get("who", ""))
+    raw_parts = _groups(who_text)
     for raw in raw_parts:
         who = _PURPOSE_RE.sub("", raw.strip()).strip(" ,.")
         if not who:
@@ -622,11 +618,11 @@ def _read_parts(fact: Fact) -> list[_Part]:
         # Only the leading list counts: "giảng viên … bồi dưỡng CCVC" is about giảng viên, not CCVC.
         roles = {r for r in _FOLDED_ROLES if re.search(rf"\b{r}\b", plain(replace_abbreviations(listed)))}
         if not head and len(raw_parts) == 1:  # worded otherwise ("Người … là công chức"): the roles it names
-            roles = {plain(r) for r in fact.data.get("roles", [])}
+            roles = {plain(r) for r in fact_roles}
         pieces = [p.strip(" ,") for p in _PIECE_CUT_RE.split(rest) if _key_words(p)]
-        conditions = [c for c in fact.data.get("conditions", []) if _key_words(c)]
-        parts.append(_Part(fact, who, roles, tiers_named(who), pieces, conditions))
-    return parts
+        conditions = [c for c in fact_conditions if _key_words(c)]
+        parts.append((who, frozenset(roles), tiers_named(who), tuple(pieces), tuple(conditions)))
+    return tuple(parts)
 
 
 def _described(person: Person) -> list[str]:
@@ -733,9 +729,9 @@ def _body_kinds_named(texts: list[str]) -> set[str]:
     return {kind for kind, pattern in _BODY_KINDS_NAMED.items() if pattern.search(text)}
 
 
-def _body_kind(person: Person) -> str | None:
-    """The kind of body the person's workplace is (the first named: "Trường THPT …, Sở GD&ĐT" is a school)."""
-    text = plain(replace_abbreviations(person.workplace or ""))
+def _body_kind(workplace: str | None) -> str | None:
+    """The kind of body a workplace is (the first named: "Trường THPT …, Sở GD&ĐT" is a school)."""
+    text = plain(replace_abbreviations(workplace or ""))
     found = [(m.start(), kind) for kind, pattern in _BODY_KIND_OF_WORKPLACE for m in [pattern.search(text)] if m]
     return min(found)[1] if found else None
 
@@ -829,7 +825,7 @@ def _coverage(parts: list[_Part], person: Person, words: set[str], roles: set[st
         return _Verdict(UNKNOWN, f"Chưa xác định: cần biết bạn là cán bộ, công chức hay viên chức. Văn bản áp dụng "
                                  f"cho {everyone}.", [p.fact for p in parts])
     possible: list[tuple[_Part, list[str]]] = []
-    body_kind, denied = _body_kind(person), _denied_words(person)
+    body_kind, denied = _body_kind(person.workplace), _denied_words(person)
     for part in parts:
         if part.roles and not part.roles & roles:
             continue
@@ -964,7 +960,7 @@ def _targets(index: KnowledgeIndex, facts: list[Fact], person: Person) -> list[T
 
 
 def _check_document(index: KnowledgeIndex, doc_id: str, person: Person) -> DocumentCheck:
-    facts = _facts_by_doc(index).get(doc_id, [])
+    facts = facts_of(index, doc_id)
     verdict = _eligibility([f for f in facts if f.kind == "eligibility"], person)
     targets = (_targets(index, [f for f in facts if f.kind == "target"], person)
                if verdict.status in TARGETS_COUNT else [])
@@ -982,7 +978,7 @@ def _outcome(check: DocumentCheck) -> tuple:
 
 def _trial_values(index: KnowledgeIndex, doc_id: str, name: str) -> list[Any]:
     """Values worth trying for a missing field: every canonical value, or what the document's facts name."""
-    facts = _facts_by_doc(index).get(doc_id, [])
+    facts = facts_of(index, doc_id)
     if name == "role":
         return list(ROLES)
     if name == "tier":
@@ -996,7 +992,7 @@ def _trial_values(index: KnowledgeIndex, doc_id: str, name: str) -> list[Any]:
     for fact in facts:
         if fact.kind == "eligibility":
             for part in _parts(fact):
-                texts += part.pieces + part.conditions + [" ".join(part.pieces + part.conditions)]
+                texts += [*part.pieces, *part.conditions, " ".join((*part.pieces, *part.conditions))]
     return list(dict.fromkeys(t for t in texts if t))
 
 
@@ -1013,18 +1009,9 @@ def _missing(index: KnowledgeIndex, check: DocumentCheck, person: Person) -> lis
     return missing
 
 
-def _facts_by_doc(index: KnowledgeIndex) -> dict[str, list[Fact]]:
-    cached = index.memo.get("facts_by_doc")
-    if cached is None:
-        cached = index.memo["facts_by_doc"] = {}
-        for fact in index.facts:
-            cached.setdefault(fact.doc_id, []).append(fact)
-    return cached
-
-
 def check_document(index: KnowledgeIndex, doc_id: str, person: Person) -> DocumentCheck | None:
     """One document's verdict for the person (None when it names nobody), without what is missing."""
-    if not any(f.kind == "eligibility" for f in _facts_by_doc(index).get(doc_id, [])):
+    if not any(f.kind == "eligibility" for f in facts_of(index, doc_id)):
         return None
     return _check_document(index, doc_id, person)
 
@@ -1033,7 +1020,7 @@ def check_person(index: KnowledgeIndex, person: Person) -> CheckResult:
     """For every indexed document with eligibility facts: does it apply to the person, and which targets count."""
     documents = []
     for doc_id in index.documents:
-        if not any(f.kind == "eligibility" for f in _facts_by_doc(index).get(doc_id, [])):
+        if not any(f.kind == "eligibility" for f in facts_of(index, doc_id)):
             continue
         check = _check_document(index, doc_id, person)
         check.missing = _missing(index, check, person)

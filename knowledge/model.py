@@ -103,3 +103,14 @@ class Fact:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def facts_of(base, doc_id: str) -> list[Fact]:
+    """One document's facts, grouped once per loaded version of an index (a KnowledgeIndex or a FactBase: anything
+    with `facts` and a `memo` dict)."""
+    by_doc = base.memo.get("facts_by_doc")
+    if by_doc is None:
+        by_doc = base.memo["facts_by_doc"] = {}
+        for fact in base.facts:
+            by_doc.setdefault(fact.doc_id, []).append(fact)
+    return by_doc.get(doc_id, [])

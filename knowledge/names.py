@@ -91,10 +91,11 @@ def named_units(question_plain: str) -> tuple[list[str], list[str]]:
     """The ministries', departments' and offices' units a question names by head and field ("so y te", "vu to chuc
     can bo"), diacritic-free: a duty asked of one is answered only by a text that names it. Returned apart: the
     units asked about and the units that assign ("Bộ Tư pháp giao Vụ Tổ chức cán bộ …")."""
-    found = [m.group(0) for m in _UNIT_RE.finditer(question_plain)]
-    assigning = [m.group(0) for m in _UNIT_RE.finditer(question_plain) if _ASSIGNS_RE.match(question_plain, m.end())]
-    asked = [unit for unit in found if unit not in assigning]
-    return list(dict.fromkeys(asked)), list(dict.fromkeys(assigning))
+    asked: dict[str, None] = {}
+    assigning: dict[str, None] = {}
+    for m in _UNIT_RE.finditer(question_plain):
+        (assigning if _ASSIGNS_RE.match(question_plain, m.end()) else asked)[m.group(0)] = None
+    return [unit for unit in asked if unit not in assigning], list(assigning)
 
 
 _ASSIGNS_RE = re.compile(r"\s+(giao|yeu cau|chi dao|de nghi|phan cong)\b")

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from .accents import question_phrases
-from .focus import Focus, fold, focus, place_keys, profiles, read_named
+from .focus import Focus, fold, focus, place_keys, profiles
 from .kinds import ASKS_SIGNER_RE, KIND_CUES, LEVEL_RE, YEAR_RE, plain, question_kind
 from .names import canonical_agencies, entity_pattern
 from .text import has_diacritics, normalize, replace_abbreviations, strip_diacritics, syllables
@@ -81,13 +81,14 @@ với đi thì là mà được dc có như nào sao gì j ai đâu mấy em anh
 đấy bài""".split()
 # Phrases of asking: how a question is put, not what it asks about.
 CASUAL_PHRASES = [
-    "cuối cùng", "như thế", "đăng lại", "đăng tải", "được dẫn", "dẫn trong", "được nêu", "được nhắc",
-    "có thể", "bao nhiêu", "khi nào", "lúc nào", "bao giờ", "cụ thể", "chi tiết", "vui lòng", "làm ơn", "mọi người",
+    "cuối cùng", "như thế", "đăng lại", "đăng tải", "được dẫn", "dẫn trong", "được nêu", "được nhắc", "có thể",
+    "bao nhiêu", "khi nào", "lúc nào", "bao giờ", "cụ thể", "chi tiết", "vui lòng", "làm ơn", "mọi người",
     "thế nào", "như thế nào", "khác nhau", "chia thành", "tập trung vào", "ưu tiên nhóm nào", "giới hạn độ tuổi",
     "nhóm nào", "bao lâu", "một lần", "dựa vào đâu", "dành cho ai", "giữ chức vụ gì", "những nơi nào", "việc gì",
     "những việc gì", "nội dung gì", "ra sao", "có nói", "có nêu", "được ghi", "nhằm mục đích gì", "muốn hỏi",
-    "cần biết", "hiện nay", "hôm nay", "năm nay", "bài viết", "bài báo", "bài đăng", "theo bài", "bài trên", "trong bài", "bài về", "bài này",
-    "bản tin", "theo tin", "tin trên", "tin của", "nhằm những mục đích gì", "để làm gì", "lấy từ đâu"
+    "cần biết", "hiện nay", "hôm nay", "năm nay", "bài viết", "bài báo", "bài đăng", "theo bài", "bài trên",
+    "trong bài", "bài về", "bài này", "bản tin", "theo tin", "tin trên", "tin của", "nhằm những mục đích gì",
+    "để làm gì", "lấy từ đâu"
 ]
 # Verbs and words of asking ("lấy từ đâu", "có nói", "được ghi"), beside the question phrases of knowledge/data.
 ASKING_WORDS = ["xong", "gặp", "bên", "lấy", "đặt", "ghi", "nhắc", "nói"]
@@ -247,7 +248,8 @@ def analyse(index, text: str, dense_text: str, kind_hint: str | None = None) -> 
     if kind is None and MEMBERSHIP_RE.search(q):
         kind = "duty"  # "Bộ Quốc phòng có nằm trong các Bộ Chủ trì không?": a duty fact lists its members
     asked = Asked(text=text, plain=q, kind=kind)
-    if kind is None and read_named(text, set()).numbers and any(pattern.search(q) for _, pattern in DOCUMENT_PARTS):
+    asked.focus = focus(index, text)
+    if kind is None and asked.focus.named.numbers and any(pattern.search(q) for _, pattern in DOCUMENT_PARTS):
         # "kế hoạch 77/KH-UBND ngày bao nhiêu": a part of a document named by its number
         kind = asked.kind = "document"
     if PERIOD_ASKED_RE.search(q):
@@ -271,7 +273,6 @@ def analyse(index, text: str, dense_text: str, kind_hint: str | None = None) -> 
         asked.wants.add("person")  # "ai ký?" of a passage wants a name, not "có hiệu lực từ ngày ký"
     asked.years = {int(m.group(0)) for m in YEAR_RE.finditer(q)}
     asked.levels = {m.group(1) for m in LEVEL_RE.finditer(q)}
-    asked.focus = focus(index, text)
     named = set(asked.focus.named.numbers)
     asked.years -= {int(n) for n in named if n.isdigit() and int(n) not in asked.focus.named.years}
     # Terms from the text as typed, with document numbers and their symbols ("206/KH-UBND") out before abbreviations

@@ -5,10 +5,10 @@ gives for one it cites, a year the evidence must hold (a period is no target yea
 body, a percentage range, and the helpers behind them (names.named_units, focus.is_site_name, evidence.holds
 "person", text.without_misspellings / is_syllable), and the bench's comparison of dates in any spelling.
 
-Seven small documents (and an eighth, a plan excluding the diplomatic sector, in its own index): two plans of Hà Tĩnh, a Bộ Tư pháp plan naming its Vụ Tổ chức cán bộ, a Bộ Xây dựng letter
-signed by title only, a Quảng Trị decision with a proposer, and two news pages restating one Prime Minister's
-decision (one site named by its file name, one by a "Nguồn:" line; both names invented). Nothing here is a
-question of the real-document set.
+Seven small documents (and an eighth, a plan excluding the diplomatic sector, in its own index): two plans of Hà
+Tĩnh, a Bộ Tư pháp plan naming its Vụ Tổ chức cán bộ, a Bộ Xây dựng letter signed by title only, a Quảng Trị
+decision with a proposer, and two news pages restating one Prime Minister's decision (one site named by its file
+name, one by a "Nguồn:" line; both names invented). Nothing here is a question of the real-document set.
 """
 
 from __future__ import annotations
@@ -177,6 +177,7 @@ def test_answered(kb, question, wanted, docs):
 
 def test_a_basis_of_another_kind_is_not_given(kb):
     result = answer(kb, "Kế hoạch 12 căn cứ thông tư nào?")
+    assert result.answered and "01/2018/TT-BNV" in result.answer, result.answer
     assert "101/2017" not in result.answer and "555" not in result.answer
 
 
