@@ -87,6 +87,7 @@ class Person:
     workplace: str | None = None  # free text: "Sở Ngoại vụ"
     job: str | None = None  # free text: "giáo viên tiếng Anh", "làm công tác hội nhập quốc tế"
     denied: str | None = None  # free text the description denies: "(không làm) công tác đối ngoại"
+    title: str | None = None  # the post held, as written: "Phó Chủ tịch", "trưởng phòng"
 
     def describe(self) -> str:
         parts = [self.role or "", f"cấp {self.tier}" if self.tier else "",
@@ -232,6 +233,10 @@ _LEADER_RE = re.compile(
     r"\b(?:lanh dao|ldql|quan ly(?! nha nuoc)|(?:pho )?truong (?:phong|ban|khoa|bo mon|tram|nhom|don vi)"
     r"|(?:pho )?(?:giam doc|chu tich|hieu truong|bi thu|vu truong|cuc truong|tong cuc truong|thu truong)"
     r"|chanh (?:van phong|thanh tra))\b")
+# A post by its title (not "lãnh đạo, quản lý" in general): what a list of posts names ("Phó Bí thư, Phó Chủ tịch
+# Ủy ban nhân dân cấp xã").
+_TITLE_RE = re.compile(r"\b(?:pho )?(?:truong (?:phong|ban|khoa|bo mon|tram|nhom|don vi)|giam doc|chu tich"
+                       r"|hieu truong|bi thu|vu truong|cuc truong|tong cuc truong|thu truong|chanh (?:van phong|thanh tra))\b")
 _AGE_RE = re.compile(r"\b(\d{2})\s*tuoi\b|\btuoi\s*(?:la\s*)?(\d{2})\b")
 # Where a phrase (workplace, job) ends: punctuation, a number, or the start of another piece of description.
 # Bodies a workplace is named by; the first list, not a tier alone ("cán bộ xã"), may follow a role directly.
@@ -294,8 +299,14 @@ def parse_person(text: str, infer_role: bool = True) -> Person:
     if tier is None:  # "… của một phường", "công chức địa chính xã": a commune named anywhere
         m = _ANY_TIER_RE.search(folded)
         tier = _TIER_OF_WORD.get(m.group(1)) if m else None
+    if tier is None:  # "Hội Liên hiệp Phụ nữ tỉnh": a body of the province (not "ở tỉnh Lâm Đồng", a place)
+        m = re.search(r"(?<!\w)(?:tỉnh|tinh)(?:\s+(?P<next>\w))?", written)
+        if m and (m.group("next") is None or m.group("next").islower()) and m.start() > 0:
+            tier = "tỉnh"
 
     leader = False if _NOT_LEADER_RE.search(folded) else True if _LEADER_RE.search(folded) else None
+    titled = _TITLE_RE.search(folded) if leader else None
+    title = written[titled.start():titled.end()] if titled else None
 
     age = None
     m = _AGE_RE.search(folded)
@@ -313,6 +324,8 @@ def parse_person(text: str, infer_role: bool = True) -> Person:
         if tier is None and re.search(r"(?:^|,\s*)bo\s(?!phan)\w", _fold_same_length(workplace or "")):
             tier = "trung ương"  # a ministry's own staff work at the centre
 
+    if role is None and infer_role and titled and re.match(r"(?:pho )?(?:chu tich|bi thu)", titled.group(0)):
+        role = "cán bộ"  # an elected post (Luật Cán bộ, công chức): "Phó Chủ tịch UBND xã"
     if role is None and infer_role and not _NOT_OFFICIAL_RE.search(folded):
         # Staff of a state body are công chức, of a public service unit viên chức (Luật Cán bộ, công chức; Luật
         # Viên chức): "chuyên viên Sở Kế hoạch và Đầu tư", "bác sĩ bệnh viện tỉnh".
@@ -321,7 +334,7 @@ def parse_person(text: str, infer_role: bool = True) -> Person:
             if not written[m.start("job")].isupper()]  # "ở tỉnh Lâm Đồng": a name, not "làm …"
     job = ", ".join(j for j in jobs if j) or None
     denied = ", ".join(d for d in (normalise_text(said[m.start("what"):m.end("what")]) for m in denials) if d)
-    return Person(role, tier, leader, age, workplace, job, denied or None)
+    return Person(role, tier, leader, age, workplace, job, denied or None, title)
 
 
 # Staff who are no officials: contract workers, employees.
@@ -506,7 +519,7 @@ _GENERIC_PHRASES = sorted([
     "nganh", "dia phuong", "dia ban", "trung uong",
     "tinh", "thanh pho", "quan", "huyen", "thi xa", "xa", "phuong", "thi tran", "cap",
     "vi tri viec lam", "vi tri", "viec lam", "yeu cau", "trinh do chuyen mon", "trinh do", "chuyen mon", "tro len",
-    "linh vuc", "he thong",
+    "linh vuc", "he thong", "quan ly nha nuoc ve", "ve",  # "quản lý nhà nước về tôn giáo": the field is what narrows
     "tu", "den", "toi", "co so", "tro xuong",  # tiers ("từ tỉnh đến cơ sở") are read apart, by tiers_named
 ], key=len, reverse=True)
 _GENERIC_RE = re.compile(r"\b(?:" + "|".join(map(re.escape, _GENERIC_PHRASES)) + r")\b")
@@ -577,7 +590,7 @@ def _groups(who: str) -> list[str]:
     """The kinds of person a "who" names: its ';'-parts, each cut again before a role that follows a qualifier
     ("đại biểu HĐND cấp xã và viên chức trong các đơn vị sự nghiệp công lập": two kinds)."""
     out = []
-    for raw in who.split(";"):
+    for raw in _with_listed_units(who.split(";")):
         if not _ROLE_LIST_RE.match(raw.strip()):
             other = _AND_ROLE_RE.search(raw)
             if other:
@@ -594,6 +607,21 @@ def _groups(who: str) -> list[str]:
             out.append(rest[:cut.start()])
             rest = rest[cut.end():]
     return out
+
+
+def _with_listed_units(raws: list[str]) -> list[str]:
+    """';'-parts, each unit of a group's "gồm: A; B; C" kept with it ("… gồm: Ban Tôn giáo; Phòng Nội vụ")."""
+    out: list[str] = []
+    for raw in raws:
+        if out and re.search(r"\bgồm\b|:", out[-1], re.I) and not _ROLE_LIST_RE.match(raw.strip()) \
+                and not _PERSON_WORD_RE.match(raw.strip()):
+            out[-1] += ";" + raw
+        else:
+            out.append(raw)
+    return out
+
+
+_PERSON_WORD_RE = re.compile(r"(?:các\s+|những\s+)?(?:người|đại biểu|thành viên|lãnh đạo|sĩ quan|chiến sĩ)\b", re.I)
 
 
 def _parts(fact: Fact) -> list[_Part]:
@@ -641,6 +669,8 @@ def _person_words(person: Person) -> set[str]:
     are there and its runs of words are runs of the description too ("ngoại giao" is not "giáo … ngoại ngữ")."""
     texts = _described(person)
     said = " ".join(texts)
+    if person.title:  # "Phó Chủ tịch" of "UBND xã": the post and the body, one run of words
+        texts.append(plain(replace_abbreviations(" ".join(filter(None, (person.title, person.workplace))))))
     texts += [implied for pattern, implied in _IMPLIED if pattern.search(said)]
     if person.workplace:
         texts += [implied for pattern, implied in _WORKPLACE_IMPLIED
@@ -838,6 +868,18 @@ def _coverage(parts: list[_Part], person: Person, words: set[str], roles: set[st
         if kinds and body_kind and body_kind not in kinds:
             continue  # "trong các cơ quan Nhà nước" for someone working at a Tỉnh đoàn
         unstated = [p for p in part.pieces if not _holds_any(p, words)]
+        listing = _listed(part.who, words)
+        if listing is not None:
+            held, posts, listed = listing
+            if not held:
+                if person.workplace and not posts:
+                    continue  # the bodies listed are not where they said they work
+                listing = None
+        if listing is not None:
+            if posts:
+                return _Verdict(APPLIES, f"Thuộc đối tượng áp dụng: «{part.who}».", [part.fact])
+            # one of the bodies listed is theirs: where the group works is said; what it does still asks
+            unstated = [p for p in unstated if not _PLACE_PIECE_RE.match(p) and p not in listed]
         if person.workplace and any(_names_a_place(p) for p in unstated):
             continue  # "tại cơ quan Tổng LĐLĐ Việt Nam" for someone who said they work elsewhere
         if person.tier not in (None, "trung ương") and any(_central_only(p) for p in unstated):
@@ -855,6 +897,30 @@ def _coverage(parts: list[_Part], person: Person, words: set[str], roles: set[st
                         _unique([part.fact for part, _ in possible]))
     return _Verdict(NOT_COVERED, f"Không thuộc đối tượng áp dụng: văn bản chỉ áp dụng cho {everyone}.",
                     [p.fact for p in parts])
+
+
+# "… ở cấp cơ sở: Phó Bí thư, Phó Chủ tịch Ủy ban nhân dân cấp xã", "… của các ban, ngành, đoàn thể gồm: Mặt trận Tổ
+# quốc Việt Nam, Hội Nông dân Việt Nam": the list a group ends with.
+_LISTING_RE = re.compile(r"(?:\bgồm|:)\s*:?\s*(?P<listed>[^:]+)$", re.I)
+_POST_RE = re.compile(r"^(?:Phó\s+)?(?:Chủ tịch|Bí thư|Giám đốc|Trưởng|Chánh|Thủ trưởng|Hiệu trưởng|Vụ trưởng"
+                      r"|Cục trưởng)\b", re.I)
+_NATIONWIDE_RE = re.compile(r"\s+(?:Việt Nam|VN)$")
+
+
+def _listed(who: str, words: set[str]) -> tuple[bool, bool, str] | None:
+    """A group that ends with a list of posts or bodies: (whether the person holds one, whether it lists posts, the
+    listed text). A post listed says who the group is; a body listed is where, and the group's other words still ask
+    something of them ("làm công tác tôn giáo"). A national organisation is named with its system ("Hội Nông dân
+    Việt Nam" is every level's Hội Nông dân)."""
+    m = _LISTING_RE.search(who)
+    if m is None:
+        return None
+    items = [i.strip() for i in re.split(r"\s*;\s*|" + _ALTERNATIVES_RE.pattern, m.group("listed")) if i and _key_words(i)]
+    if len(items) < 2 and ";" not in who:
+        return None
+    held = [i for i in items if _holds(_NATIONWIDE_RE.sub("", i), words)]
+    posts = all(_POST_RE.match(i) for i in (held or items))
+    return bool(held), posts, m.group("listed")
 
 
 def _unique(facts: list[Fact]) -> list[Fact]:

@@ -51,10 +51,17 @@ _DOCUMENT_NUMBER_RE = re.compile(
     r"(?<![\w/.,])(?P<head>\d{1,5})(?!\d)(?:\s*/\s*(?P<year>\d{4}))?(?P<symbol>(?:\s*[/-]\s*[a-z][a-z0-9.]*)*)")
 _YEAR_RANGE_RE = re.compile(r"\b((?:19|20)\d{2})\s*-\s*((?:19|20)\d{2})\b")
 _SOURCE_NUMBER_RE = re.compile(
-    r"(?<![\w/])(?P<head>\d{1,5})(?:/\d{4})?(?P<symbol>[/-][A-ZĐ][\wĐđ&.]*(?:[-/][A-ZĐa-zđ][\wĐđ&.]*)*)")
-# A number cited as a basis or carried out, not what a page is about.
-_BASIS_BEFORE_RE = re.compile(r"(căn cứ|thực hiện|triển khai|theo đề nghị|tờ trình|sửa đổi|bổ sung)[^.;\n]{0,40}$",
-                              re.I)
+    r"(?<![\w/])(?P<head>\d{1,5})(?:/\d{4})?(?P<symbol>[/-][A-ZĐ][\wĐđ&.]*(?:\s?[-–/]\s?[A-ZĐa-zđ][\wĐđ&.]*)*)")
+# A number cited as a basis or carried out, not what a page is about: after such a cue in its sentence ("… nhằm triển
+# khai Luật …, các Nghị quyết như: Nghị quyết số 27 …, Nghị quyết số 45-NQ/TW …"; a list of bases runs over ";").
+_BASIS_BEFORE_RE = re.compile(r"(căn cứ|thực hiện|triển khai|theo đề nghị|tờ trình|sửa đổi|bổ sung|theo quy định)"
+                              r"[^.\n]{0,400}$", re.I)
+# A page's lead on the document it reports: "… vừa có Kế hoạch số 733 ngày 18-3-2010", "Thủ tướng đã ra Chỉ thị số
+# 38/2004/CT-TTg", "ký ban hành Quyết định số 43/QĐ-TTg": that number, even one written without its symbol.
+_ISSUED_NUMBER_RE = re.compile(
+    r"\b(?:ban hành|ký|ra|có|phê duyệt)\s+(?P<kind>Kế hoạch|Quyết định|Chỉ thị|Đề án|Công văn|Thông tư|Nghị quyết"
+    r"|Hướng dẫn|Chương trình)\s+(?:số\s+)?(?P<number>(?P<head>\d{1,5})(?:/\d{4})?"
+    r"(?:\s?[-–/]\s?[A-ZĐ][\wĐđ&.]*)*)(?![\w/])")
 _YEAR_IN_TEXT_RE = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
 IDENTITY_CHARS = 600  # a document's header, subject and lead say what all of it is about
 OPENING_CHARS = 1500  # a page's number is named near its top
@@ -162,12 +169,19 @@ class Profile:
 def _opening_numbers(source: str) -> list[tuple[str, str]]:
     """(head, full number) of the documents a text's opening names, in order, outside basis clauses."""
     opening = normalize(source[:OPENING_CHARS])
-    found = []
+    issued = _ISSUED_NUMBER_RE.search(opening)
+    found = [(_head(issued.group("head")), _clean_number(issued.group("kind"), issued.group("number")))] if issued else []
     for match in _SOURCE_NUMBER_RE.finditer(opening):
-        if _BASIS_BEFORE_RE.search(opening[max(0, match.start() - 60):match.start()]):
+        if _BASIS_BEFORE_RE.search(opening[max(0, match.start() - 400):match.start()]):
             continue
-        found.append((_head(match.group("head")), match.group(0)))
+        found.append((_head(match.group("head")), _clean_number("", match.group(0))))
     return found
+
+
+def _clean_number(kind: str, number: str) -> str:
+    """'Chỉ thị' + '38/2004/CT – TTg' → 'Chỉ thị 38/2004/CT-TTg'; a bare '733' keeps its kind ('Kế hoạch 733')."""
+    number = re.sub(r"\s?[-–]\s?", "-", number)
+    return f"{kind} {number}" if kind and (not _with_kind(number).startswith(tuple(_KIND_OF_CODE.values()))) else number
 
 
 def _symbol_agencies(number: str) -> set[str]:
@@ -512,7 +526,7 @@ def _with_kind(number: str) -> str:
     """'1659/QĐ-TTg' → 'Quyết định 1659/QĐ-TTg'; a number already with its kind is left as it is."""
     if not number or not number[0].isdigit():
         return number
-    code = fold(number).replace("/", "-").split("-")[1:2]
+    code = [part for part in fold(number).replace("/", "-").split("-")[1:] if not part.isdigit()][:1]
     kind = _KIND_OF_CODE.get(code[0]) if code else None
     return f"{kind} {number}" if kind else number
 

@@ -145,7 +145,7 @@ def test_text_and_to_dict(kb) -> None:
     assert "Thông tin còn thiếu có thể thay đổi kết quả" in text and "nơi công tác" in text
     data = json.loads(json.dumps(result.to_dict(), ensure_ascii=False))
     assert data["person"] == {"role": "công chức", "tier": "tỉnh", "leader": True, "age": 35, "workplace": None,
-                              "job": None, "denied": None}
+                              "job": None, "denied": None, "title": None}
     assert data["text"] == text
     doc = next(d for d in data["documents"] if d["doc_id"] == DOC_206)
     assert set(doc) == {"doc_id", "doc_label", "status", "reason", "citations", "targets", "missing"}
@@ -221,8 +221,8 @@ def test_third_document_reasons(third_kb) -> None:
 
 
 @pytest.mark.parametrize("text, expected", [
-    ("tôi là công chức cấp xã, 35 tuổi, trưởng phòng", Person("công chức", "xã", True, 35)),
-    ("toi la cong chuc cap xa, 35 tuoi, truong phong", Person("công chức", "xã", True, 35)),
+    ("tôi là công chức cấp xã, 35 tuổi, trưởng phòng", Person("công chức", "xã", True, 35, title="trưởng phòng")),
+    ("toi la cong chuc cap xa, 35 tuoi, truong phong", Person("công chức", "xã", True, 35, title="truong phong")),
     ("em la giao vien tieng anh", Person(job="giao vien tieng anh")),
     ("Em là giáo viên tiếng Anh", Person(job="giáo viên tiếng Anh")),
     ("vien chuc lanh dao o so ngoai vu 45 tuoi", Person("viên chức", "tỉnh", True, 45, "so ngoai vu")),
@@ -232,7 +232,11 @@ def test_third_document_reasons(third_kb) -> None:
     ("viên chức làm công tác hội nhập quốc tế tại Bộ Ngoại giao, trung ương",
      Person("viên chức", "trung ương", None, None, "Bộ Ngoại giao", "làm công tác hội nhập quốc tế")),
     ("toi la cb cap xa, khong giu chuc vu", Person("cán bộ", "xã", False)),
-    ("Tôi là công chức cấp tỉnh, 35 tuổi, trưởng phòng", Person("công chức", "tỉnh", True, 35)),
+    ("Tôi là công chức cấp tỉnh, 35 tuổi, trưởng phòng", Person("công chức", "tỉnh", True, 35, title="trưởng phòng")),
+    # an elected post is a cán bộ's; a body followed by "tỉnh" alone is the province's
+    ("Phó Chủ tịch UBND xã", Person("cán bộ", "xã", True, None, "UBND xã", title="Phó Chủ tịch")),
+    ("cán bộ Hội Nông dân tỉnh", Person("cán bộ", "tỉnh", None, None, "Hội Nông dân tỉnh")),
+    ("công chức ở tỉnh Lâm Đồng", Person("công chức", None, None, None, "tỉnh Lâm Đồng")),
     ("xin chào", Person()),
     # a body named right after the role, a ministry's staff at the centre, a name going on after a comma
     ("công chức Bộ Ngoại giao", Person("công chức", "trung ương", None, None, "Bộ Ngoại giao")),
@@ -240,7 +244,7 @@ def test_third_document_reasons(third_kb) -> None:
     ("công chức Vụ Tổ chức cán bộ, Bộ Tư pháp", Person("công chức", "trung ương", None, None,
                                                      "Vụ Tổ chức cán bộ, Bộ Tư pháp")),
     ("công chức làm việc tại cơ quan Tổng LĐLĐ Việt Nam, trưởng phòng, 38 tuổi",
-     Person("công chức", None, True, 38, "cơ quan Tổng LĐLĐ Việt Nam")),
+     Person("công chức", None, True, 38, "cơ quan Tổng LĐLĐ Việt Nam", title="trưởng phòng")),
 ])
 def test_parse_person(text: str, expected: Person) -> None:
     assert parse_person(text) == expected
@@ -282,7 +286,7 @@ def test_cli_check_json(index_dir) -> None:
     data = json.loads(result.stdout)
     assert set(data) == {"person", "documents", "missing", "text"}
     assert data["person"] == {"role": "cán bộ", "tier": "xã", "leader": True, "age": 45, "workplace": None,
-                              "job": None, "denied": None}
+                              "job": None, "denied": None, "title": None}
     docs = {d["doc_id"]: d for d in data["documents"]}
     assert docs[DOC_206]["status"] == APPLIES
     assert [(t["year"], t["percent"]) for t in docs[DOC_206]["targets"]] == [(2025, 20), (2030, 30)]

@@ -50,6 +50,15 @@ _BULLET_RE = re.compile(r"[-+•*–—]\s*")
 # Lower-case abbreviations a number follows ("ext. 204", "tel. 024…"): never a sentence's end.
 _LOWER_ABBREVIATIONS = {"ext", "tel", "tr", "vd", "sđt", "đt"}
 _ABBREV_RE = re.compile(rf"[{UPPER}][A-Za-z{UPPER.lower()}]{{0,2}}")
+_VOWEL_RE = re.compile(r"[aeiouy]")
+
+
+def _is_abbreviation(word: str) -> bool:
+    """"TP", "Q", "ThS", "Ng": short, and all capitals or without a vowel. "Nam", "Nội", "Hà" are syllables: the last
+    word of a sentence ending in "Việt Nam." or "Hà Nội."."""
+    if not _ABBREV_RE.fullmatch(word):
+        return False
+    return len(word) == 1 or word.isupper() or not _VOWEL_RE.search(strip_diacritics(word).lower())
 
 
 def norm(raw: str) -> str:
@@ -129,7 +138,7 @@ def sentence_spans(source: str, start: int, end: int) -> list[tuple[int, int]]:
         if not re.search(r"\S\s", source[s:stop].lstrip()):  # a list marker such as "1." opens the span
             continue
         last = source[max(s, stop - 40):stop].split()[-1]
-        if _ABBREV_RE.fullmatch(last) or last.endswith("/") or last.lower() in _LOWER_ABBREVIATIONS:  # TP., ./., ext.
+        if _is_abbreviation(last) or last.endswith("/") or last.lower() in _LOWER_ABBREVIATIONS:  # TP., ./., ext.
             continue
         spans.append((s, cut))
         s = nxt

@@ -120,7 +120,9 @@ def _is_eligibility(section: Section) -> bool:
 
 def _eligibility_data(text: str, applies: bool) -> dict[str, Any]:
     outer, inner = split_parens(text)
-    conditions = [p for p in inner if not _ABBR_PAREN_RE.match(p)]
+    # not an abbreviation ("(PCTP)") nor another name of the same unit ("Ban (Phòng) Tôn giáo")
+    conditions = [p for p in inner if not _ABBR_PAREN_RE.match(p)
+                  and not (len(p.split()) <= 3 and all(w[0].isupper() for w in p.split()))]
     workplaces = mentioned_agencies(outer)
     lower = outer.lower()
     for place in _WORKPLACES:
@@ -180,6 +182,7 @@ class _Reader:
         self.ctx = ctx
         self.facts: list[Fact] = []
         self.announced: bool | None = None  # the polarity of a list a cue has announced
+        self.running: tuple[int, bool] | None = None  # (line, polarity) of a list in running text a sentence ended
 
     def add(self, line: Line, section: Section, start: int, end: int, who: str, applies: bool) -> None:
         if not clean_end(who) or _is_placeholder(who):
@@ -225,8 +228,15 @@ class _Reader:
         for cue in cues:
             if cue.applies is None:
                 cue.applies = polarity[0] if polarity is not None else True
+        running, self.running = self.running, None
+        if not cues and running and running[0] == line.start and _PEOPLE_START_RE.match(text):
+            # "Theo Đề án, đối tượng được đào tạo là A gồm: …. Cán bộ, công chức … gồm: …. Cán bộ kiêm nhiệm …: …":
+            # the next sentences of the paragraph that name people go on with the list
+            cues = [_Cue(running[1], 0, 0, True)]
         if cues:
             self.by_cues(line, section, s, e, cues)
+            if cues[-1].before and self.announced is None:
+                self.running = (line.start, cues[-1].applies)
             return
         if polarity is not None and text.endswith(":") and _PEOPLE_START_RE.match(text):
             # "Cán bộ, công chức … trực tiếp theo dõi công tác dân tộc; …, gồm 4 nhóm đối tượng sau:": the groups
@@ -261,13 +271,24 @@ class _Reader:
                 quote_from = s if done == 0 else s + offsets[cue.start]
                 announced = _ANNOUNCEMENT_RE.match(text, cue.end, stop)
                 listed = announced.end() if announced else cue.end
-                parts = clause_spans(source, s + offsets[listed], s + offsets[stop])
-                for k, (a, b) in enumerate(parts):
-                    who = norm(source[a:b])
-                    if cue.applies and not _names_people(who):
-                        continue
-                    self.add(line, section, quote_from if k == 0 else a, b, who, cue.applies)
+                for k, (a, b) in enumerate(_groups(source, s + offsets[listed], s + offsets[stop], cue.applies)):
+                    self.add(line, section, quote_from if k == 0 else a, b, norm(source[a:b]), cue.applies)
             done = stop
+
+
+def _groups(source: str, start: int, end: int, applies: bool) -> list[tuple[int, int]]:
+    """The ';'-parts of a list that are groups of people. A part naming no one goes on with a group that enumerates
+    its units ("công chức làm công tác tôn giáo ở … gồm: Ban Tôn giáo Chính phủ; Ban Tôn giáo thuộc Sở Nội vụ;
+    Phòng Nội vụ"); else a covered part must name people."""
+    groups: list[tuple[int, int]] = []
+    for a, b in clause_spans(source, start, end):
+        who = norm(source[a:b])
+        if applies and not _names_people(who):
+            if groups and re.search(r"\bgồm\b|:", source[groups[-1][0]:groups[-1][1]]):
+                groups[-1] = (groups[-1][0], b)
+            continue
+        groups.append((a, b))
+    return groups
 
 
 # "Kế hoạch đào tạo … đối với công chức, viên chức Bộ Tư pháp giai đoạn 2021-2025": whom a subject names, outside

@@ -1,0 +1,76 @@
+"""Third round (2026-12-08), on pages made here: covered groups in running text that go on over the next sentences
+of a paragraph and list their units after "gồm:"; the rule check on a group ending with a list of posts (a post
+held is the group) or of bodies (where they work is said, what they do still asks); an elected post makes a cán bộ;
+a body followed by "tỉnh" alone is the province's; what a news page is about: the document its lead says was issued
+(even numbered without a symbol), never a basis listed after "nhằm triển khai …".
+
+Nothing here is a question or a person of the real-document set.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import index_of
+from knowledge.answer import answer
+from knowledge.check import APPLIES, NOT_COVERED, POSSIBLE, check_person, parse_person
+from knowledge.focus import display_label, profiles
+
+SCHEME = ("Bộ Nội vụ phê duyệt Đề án bồi dưỡng cán bộ làm công tác dân vận giai đoạn 2024 – 2027\n\n"
+          "Theo Đề án, đối tượng được bồi dưỡng là công chức làm công tác dân vận ở cấp tỉnh, cấp huyện gồm: Ban Dân "
+          "vận Tỉnh ủy; Phòng Dân vận thuộc Sở Nội vụ; Văn phòng Huyện ủy. Cán bộ làm công tác dân vận của các đoàn "
+          "thể ở cấp tỉnh, cấp huyện gồm: Hội Cựu chiến binh Việt Nam, Đoàn Thanh niên Cộng sản Hồ Chí Minh, Hội Nông "
+          "dân Việt Nam. Cán bộ kiêm nhiệm công tác dân vận ở cấp cơ sở: Phó Bí thư Đảng ủy, Phó Chủ tịch Ủy ban nhân "
+          "dân cấp xã. Đề án thực hiện tại 10 tỉnh miền núi.\n")
+PLAN_PAGE = ("Nâng cao kỹ năng số cho cán bộ hải quan\n\n"
+             "(PV) - Cục Hải quan tỉnh vừa có Kế hoạch số 512 ngày 3-4-2021 về bồi dưỡng kỹ năng số cho công chức "
+             "giai đoạn 2021-2025. Theo đó, đến năm 2025 có 80% công chức sử dụng thành thạo dịch vụ công trực "
+             "tuyến.\n")
+BASES_PAGE = ("Tập huấn nghiệp vụ thống kê năm 2025\n\n"
+              "Cục Thống kê vừa ban hành Kế hoạch đào tạo, bồi dưỡng công chức năm 2025 nhằm triển khai thực hiện "
+              "Luật Thống kê năm 2015 và các Nghị quyết như: Nghị quyết số 14/NQ-CP ngày 2/2/2023 về cải cách hành "
+              "chính, Nghị quyết số 57-NQ/TW ngày 22/12/2024 về khoa học, công nghệ. Kế hoạch mở 12 lớp.\n")
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory, settings):
+    return index_of(tmp_path_factory, settings, "round3",
+                    {"dan-van.txt": SCHEME, "hai-quan.txt": PLAN_PAGE, "thong-ke.txt": BASES_PAGE})
+
+
+def test_running_text_groups_go_on_over_the_paragraph_with_their_units(index):
+    facts = [f for f in index.facts if f.doc_id == "dan-van.txt" and f.kind == "eligibility"]
+    whos = [f.data["who"] for f in facts]
+    assert len(whos) == 3 and all(f.data["applies"] for f in facts)
+    assert "Phòng Dân vận thuộc Sở Nội vụ" in whos[0] and "Văn phòng Huyện ủy" in whos[0]
+    assert "Hội Nông dân Việt Nam" in whos[1] and "Phó Chủ tịch" in whos[2]
+    assert not any("10 tỉnh" in who for who in whos)  # the paragraph's next sentence names nobody
+
+
+@pytest.mark.parametrize("description, status", [
+    ("Phó Chủ tịch UBND xã", APPLIES),  # a post the group lists
+    ("cán bộ Hội Cựu chiến binh tỉnh làm công tác dân vận", APPLIES),  # a body listed, the job said
+    ("cán bộ Hội Nông dân huyện", POSSIBLE),  # a body listed, the job not said
+    ("công chức Phòng Dân vận thuộc Sở Nội vụ, làm công tác dân vận", APPLIES),
+    ("công chức Sở Xây dựng tỉnh", NOT_COVERED),
+])
+def test_groups_ending_with_a_list(index, description, status):
+    found = next(d for d in check_person(index, parse_person(description)).documents if d.doc_id == "dan-van.txt")
+    assert found.status == status, found.reason
+
+
+def test_a_post_and_the_province():
+    assert parse_person("Phó Chủ tịch UBND xã").role == "cán bộ"
+    assert parse_person("Giám đốc Sở Tài chính").role == "công chức"  # an appointed post: the Sở's staff
+    assert parse_person("cán bộ Hội Cựu chiến binh tỉnh").tier == "tỉnh"
+    assert parse_person("công chức ở tỉnh Lâm Đồng").tier is None  # a place, not the tier
+
+
+def test_a_page_is_about_the_document_its_lead_says_was_issued(index):
+    pages = profiles(index)
+    assert pages["hai-quan.txt"].own == {"512"}
+    assert display_label(index, "hai-quan.txt", short=True) == "Bài viết về Kế hoạch 512"
+    assert not pages["thong-ke.txt"].own  # its bases, listed after "nhằm triển khai", are not what it is
+    result = answer(index, "kh 512 cua hai quan den nam 2025 bao nhieu phan tram cong chuc su dung thanh thao")
+    assert result.answered and "80%" in result.answer
+    assert [c.doc_id for c in result.citations][:1] == ["hai-quan.txt"]
