@@ -20,6 +20,7 @@ import numpy as np
 from . import brief
 from .evidence import (Coverage, coverage, evidence_words, holds, identity_words, names, plain_text, syllable_idf,
                        words_of)
+from .facts.targets import PREDICATE_START_RE
 from .focus import agencies, display_label, profiles
 from .index import KnowledgeIndex
 from .kinds import (
@@ -39,7 +40,7 @@ from .kinds import (
 )
 from .model import PATH_SEPARATOR, Chunk, Fact, facts_of
 from .names import canonical_agencies, named_units
-from .question import Asked, analyse, stop_syllables
+from .question import NUMBERED_GROUP_RE, Asked, analyse, stop_syllables
 from .search import Hit, PreparedQuery, prepare_query, search
 from .structure import CLOSING as CLOSING_LABEL
 from .structure import PREAMBLE as PREAMBLE_LABEL
@@ -182,8 +183,9 @@ def _target_line(fact: Fact) -> str:
     level_text = data.get("level_text") or (f"bậc {data['level']}" if data.get("level") else "")
     subject = data.get("subject", "")
     low = f"{data['percent_low']}-" if data.get("percent_low") is not None else ""
+    achieve = "" if not subject and PREDICATE_START_RE.match(level_text) else "đạt trình độ "
     return (f"Đến năm {data.get('year')}: {low}{data.get('percent')}% {data.get('group')}{condition} "
-            f"đạt trình độ {subject} {level_text}").replace("  ", " ").strip()
+            f"{achieve}{subject} {level_text}").replace("  ", " ").strip()
 
 
 def _targets(index: KnowledgeIndex, asked: Asked, doc_id: str) -> Found | None:
@@ -765,9 +767,13 @@ def _passage(index: KnowledgeIndex, asked: Asked, prepared: PreparedQuery, hits:
         if asked.kind == "target" and asked.years and not any(
                 str(y) in _YEAR_SPAN_RE.sub(" ", f"{text} {hit.chunk.section}") for y in asked.years):
             continue  # "năm 2030" asked: the 2025 targets (or a scheme "giai đoạn 2019-2030") do not answer
-        if asked.years and not any(str(y) in f"{text} {hit.chunk.section} {_identity(index, hit.chunk.doc_id)}"
-                                   for y in asked.years):
-            continue  # "năm 2027 có bao nhiêu lớp": a sentence on 2026 does not answer
+        # "năm 2027 có bao nhiêu lớp": a sentence on 2026 does not answer; one naming no year ("Địa điểm: Tại …")
+        # answers for the year its passage is about
+        year_context = f"{text} {hit.chunk.section} {_identity(index, hit.chunk.doc_id)}"
+        if not YEAR_RE.search(text):
+            year_context += f" {hit.chunk.text}"
+        if asked.years and not any(str(y) in year_context for y in asked.years):
+            continue
         needed = KIND_EVIDENCE.get(asked.kind or "")
         if needed and not needed.search(plain_text(f"{text} {heading}")):
             continue
@@ -786,7 +792,7 @@ def _passage(index: KnowledgeIndex, asked: Asked, prepared: PreparedQuery, hits:
     seen: set[str] = set()
     # An e-mail or a phone asked: a sentence holding one is chosen by the value (the passage must still cover the
     # question), "gửi về hộp thư …" under "Bộ Nội vụ đề nghị … như sau:".
-    valued = bool(asked.wants & CONTACT_VALUES)
+    valued = bool(asked.wants & (CONTACT_VALUES | {"venue"}))
     order = sorted(scored, key=lambda item: -item[0])
     # A section the question names ("những yêu cầu gì" → "2. Yêu cầu") answers first, with its items: a passage
     # beginning with its heading, or a heading inside a passage ("I. MỤC ĐÍCH, YÊU CẦU" holding "2. Yêu cầu"); the
@@ -1041,7 +1047,7 @@ HEADING_BONUS = 0.2  # the sentences of a section whose heading the question nam
 
 # Values a sentence can be checked for (a contact's parts are checked on contact facts).
 _SENTENCE_VALUES = {"amount", "percent", "date", "phone", "email", "address", "frequency", "person", "article",
-                    "deadline", "agency"}
+                    "deadline", "agency", "venue"}
 
 
 # --------------------------------------------------------------------------------------------------------- confidence
@@ -1172,6 +1178,10 @@ def _acceptable(found: Found, asked: Asked) -> bool:
         return found.cover.share >= CHECK_COVERAGE
     if not found.cover.enough:
         return False
+    if asked.groups:  # "đối tượng 3" asked: a text on "đối tượng 1" only does not answer
+        numbered = {f"{a} {b}" for a, b in NUMBERED_GROUP_RE.findall(plain_text(found.text))}
+        if numbered and not numbered & asked.groups:
+            return False
     # A fact of the kind asked holds its own value; a name is checked on sentences only (a document's signer may be
     # known by title alone, and the answer says so).
     wants = asked.wants & FACT_VALUES if found.kind not in ("contact", "passage") else asked.wants & _SENTENCE_VALUES
@@ -1285,6 +1295,8 @@ def answer(index: KnowledgeIndex, question: str, use_dense: bool = True, kind_hi
         return not_covered([], 0.0)
     confidence = confidence_of(index, prepared, hits)
     docs = _candidate_docs(index, asked, hits)
+    if asked.groups:  # "đối tượng 3": a document that never names that group does not answer for it
+        docs = [d for d in docs if asked.groups & _numbered_groups(index, d)]
     if asked.kind == "contact" and not focus.docs and _asks_contacts_in_general(asked.plain):
         docs = docs + [d for d in index.documents if d not in docs]
         docs = [d for d in docs if _facts_of(index, "contact", [d])]
@@ -1333,6 +1345,13 @@ def _named_by_a_copy(index: KnowledgeIndex, asked: Asked, prepared: PreparedQuer
     if not named:
         return found
     return dataclasses.replace(found, text=f"{found.text}\n{named[0].text}", citations=found.citations + named[0].citations)
+
+
+def _numbered_groups(index: KnowledgeIndex, doc_id: str) -> set[str]:
+    cache = index.memo.setdefault("numbered_groups", {})
+    if doc_id not in cache:
+        cache[doc_id] = {f"{a} {b}" for a, b in NUMBERED_GROUP_RE.findall(plain_text(index.documents[doc_id].source))}
+    return cache[doc_id]
 
 
 def _fact_only(index: KnowledgeIndex, asked: Asked) -> bool:

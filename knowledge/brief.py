@@ -38,6 +38,11 @@ _MARKER_ONLY_RE = re.compile(r"^(?:(?:Điều|Chương|Mục|Phần|Khoản)\s+[
 LABEL_WORDS = 3  # "Kính gửi:", "Nơi ban hành:": a label, which goes with what follows it
 # Page furniture a sentence must not be made of alone (counters, dates of posting, sharing buttons).
 _FURNITURE_RE = re.compile(r"^(?:chia sẻ|lượt xem|bình luận|xem thêm|>>>|hôm nay|hôm qua|tất cả|ip:)", re.I)
+# A web page's own lines: its menu ("Skip to main content", "Sign In"), a counter ("30"); and a line that is only a
+# byline's date ("Mai Đỉnh 06/02/2025 - 16:45", "12/11/2004"), which is a unit of its own.
+_LINE_FURNITURE_RE = re.compile(r"^(?:skip ribbon commands|skip to main content|sign in|đăng nhập|trang chủ|\d{1,4})$",
+                                re.I)
+_DATELINE_RE = re.compile(r"^(?:\S+(?: \S+){0,3} )?\d{1,2}/\d{1,2}/\d{4}(?:\s*[-–]\s*\d{1,2}:\d{2})?$")
 SENTENCE_CACHE = 20_000  # sentences whose vectors are kept (≈ 30 MB)
 
 
@@ -50,14 +55,20 @@ class Sentence:
 
 def _units(text: str) -> list[str]:
     """Lines joined where a web copy broke a sentence, then split where a sentence ends."""
-    lines = [line.strip() for line in text.split("\n") if line.strip()]
     joined: list[str] = []
-    for line in lines:
-        if joined and not _ITEM_RE.match(line) and not _SENTENCE_END_RE.search(joined[-1]) \
-                and not _CLAUSE_START_RE.match(line) and _is_heading(joined[-1]) == _is_heading(line):
+    after_blank = False  # a blank line ends a paragraph: a page's headline does not run into its lead
+    for raw in text.split("\n"):
+        line = raw.strip()
+        if not line or _LINE_FURNITURE_RE.match(line):
+            after_blank = after_blank or not line
+            continue
+        if joined and not after_blank and not _ITEM_RE.match(line) and not _SENTENCE_END_RE.search(joined[-1]) \
+                and not _CLAUSE_START_RE.match(line) and _is_heading(joined[-1]) == _is_heading(line) \
+                and not _DATELINE_RE.match(joined[-1]) and not _DATELINE_RE.match(line):
             joined[-1] += " " + line
         else:
             joined.append(line)
+        after_blank = False
     out: list[str] = []
     for unit in joined:
         pieces = _SPLIT_RE.split(unit)

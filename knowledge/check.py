@@ -48,6 +48,7 @@ from typing import Any
 
 from .answer import Citation, _fact_citation, plain
 from .facts import ROLES as FACT_ROLES
+from .facts.targets import PREDICATE_START_RE
 from .index import KnowledgeIndex
 from .model import Fact, facts_of
 from .names import named_units, unit_spans
@@ -114,7 +115,8 @@ class TargetMatch:
     def line(self) -> str:
         """'Năm 2025: 25% đạt trình độ ngoại ngữ bậc 4 trở lên (cán bộ, công chức; tập trung vào …)'."""
         level = " ".join(p for p in (self.subject, self.level_text) if p)
-        achieve = f" đạt trình độ {level}" if level else ""
+        achieve = (f" {level}" if not self.subject and PREDICATE_START_RE.match(level) else f" đạt trình độ {level}") \
+            if level else ""
         notes = "; ".join([self.group, *self.conditions, *self.depends_on])
         return f"Năm {self.year}: {self.percent}%{achieve} ({notes})"
 
@@ -446,6 +448,8 @@ def person_from_input(description: Any = None, **fields: Any) -> Person:
         person = parse_person(text) if text else Person()
     overrides = {name: _read_input(name, value) for name, value in fields.items() if value is not None}
     person = replace(person, **overrides)
+    if person.leader is False and person.title:
+        person = replace(person, title=None)  # "không" giữ chức vụ: the post the description named is not held
     if person == Person():
         raise PersonInputError(None)
     return person

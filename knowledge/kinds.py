@@ -24,12 +24,17 @@ KIND_CUES: list[tuple[str, re.Pattern]] = [
     ("document", re.compile(r"\b(so hieu|ngay ban hanh|ban hanh ngay|ban hanh khi nao|nguoi ky|ai ky|ky ngay|"
                             r"ky boi|co quan ban hanh|co quan nao ban hanh|do co quan nao|ai ban hanh|can cu|thuc hien quyet dinh|trich yeu|"
                             r"van ban so|so van ban|ngay ky|nam ban hanh|thuc hien (cong van|van ban|quyet dinh) nao|"
-                            r"trien khai (cong van|van ban|quyet dinh) nao|de nghi cua|theo de nghi|xet de nghi|"
+                            r"trien khai (cong van|van ban|quyet dinh) nao|"
+                            r"(theo|thuc hien|trien khai) (thong tu|nghi dinh|nghi quyet|chi thi|quyet dinh|luat|cong van"
+                            r"|van ban) (so may|nao|so bao nhieu)|de nghi cua|theo de nghi|xet de nghi|"
                             r"ai de nghi|do ai de nghi|co quan nao trinh|co hieu luc|hieu luc (tu|ke tu|khi nao)|"
                             r"thong nhat voi co quan nao|phe duyet (de an |ke hoach |chuong trinh )?(gi|nao)|"
                             r"ban hanh kem|kem theo quyet dinh|kem quyet dinh|noi nhan|kinh gui|"
                             r"gui (cho |toi |den )?(ai|nhung ai|co quan nao|nhung co quan nao|nhung noi nao|noi nao)|ky khi nao|"
                             r"ban hanh ngay)\b")),
+    # "Ai phân bổ chỉ tiêu …?", "cơ quan nào lập danh sách …?": who does something is a duty, whatever its object
+    ("duty", re.compile(r"^(?:\S+ ){0,3}?(ai|co quan nao|don vi nao) (phan bo|chu tri|to chuc|lap|cu|giao|tong hop|"
+                        r"bao cao|huong dan|theo doi|kiem tra|phe duyet danh sach|chiu trach nhiem)\b")),
     ("exclusion", re.compile(r"\b(khong ap dung|khong thuoc|khong phai (hoc|thuc hien|ap dung)|ngoai tru|"
                              r"tru nhung|duoc mien|mien|loai tru|khong bat buoc)\b")),
     ("target", re.compile(r"\b(chi tieu|bao nhieu phan tram|may phan tram|phan tram|ty le|ti le|bac \d|"
@@ -39,7 +44,7 @@ KIND_CUES: list[tuple[str, re.Pattern]] = [
     ("duty", re.compile(r"\b(nhiem vu|trach nhiem|lam gi|phu trach|vai tro|duoc giao)\b")),
     ("roadmap", re.compile(r"\b(lo trinh|giai doan|thoi gian thuc hien|thoi han|tien do|khi nao|bao gio|"
                            r"den nam nao|tu nam nao|keo dai|trong bao lau|may nam)\b")),
-    ("eligibility", re.compile(r"\b(ap dung (cho|voi|doi voi)|doi tuong|ai phai|ai duoc|ai tham gia|"
+    ("eligibility", re.compile(r"\b(ap dung (cho|voi|doi voi)|doi tuong(?! \d)|ai phai|ai duoc|ai tham gia|"
                                r"co thuoc|thuoc dien|co phai hoc|co ap dung|danh cho ai|ap dung)\b")),
 ]
 

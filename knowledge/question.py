@@ -58,7 +58,7 @@ CONTACT_PARTS: list[tuple[str, re.Pattern]] = [
 
 # The kind of value a right answer must hold, by what the question asks.
 WANTS: list[tuple[str, re.Pattern]] = [
-    ("amount", re.compile(r"\b(bao nhieu|may) (ty|trieu|nghin|tien|dong)\b|\b(hoc phi|le phi|muc chi|muc ho tro|"
+    ("amount", re.compile(r"\b(bao nhieu|may) (ty(?! le)|trieu|nghin|tien|dong)\b|\b(hoc phi|le phi|muc chi|muc ho tro|"
                           r"tong (kinh phi|so tien|ngan sach|von|cong)|bao nhieu tien|het bao nhieu|ton bao nhieu)\b")),
     ("percent", re.compile(r"\b(bao nhieu phan tram|may phan tram|ty le|ti le|bao nhieu %|%)")),
     ("level", re.compile(r"\bbac (may|nao|bao nhieu)\b")),
@@ -66,6 +66,9 @@ WANTS: list[tuple[str, re.Pattern]] = [
                           r"lam dau moi|to chuc|thuc hien)\b|\b(chu tri|phu trach|tham muu|dau moi) (la )?"
                           r"(co quan|don vi) nao\b")),
     ("date", re.compile(r"\b(ngay nao|ngay may|ngay bao nhieu)\b")),
+    # "học ở đâu", "địa điểm tổ chức": where a course is held
+    ("venue", re.compile(r"\b(hoc|to chuc|boi duong|dao tao|mo lop|tap huan|khai giang|dien ra) (o|tai) dau\b"
+                         r"|\bdia diem\b")),
     # "thời hạn nộp … là ngày nào", "hạn chót": a deadline ("trước ngày …", "chậm nhất …"), not any date
     ("deadline", re.compile(r"\b(thoi han|han chot|han cuoi|truoc ngay nao|cham nhat)\b")),
     ("address", re.compile(r"\b(dia chi|tru so)\b")),
@@ -149,6 +152,7 @@ class Asked:
     wants: set[str] = field(default_factory=set)  # kinds of value a right answer must hold
     years: set[int] = field(default_factory=set)
     levels: set[str] = field(default_factory=set)
+    groups: set[str] = field(default_factory=set)  # numbered groups named: "doi tuong 3", "nhom 2"
     focus: Focus = field(default_factory=Focus)
     terms: list[str] = field(default_factory=list)  # key syllables, in question order
     pairs: set[tuple[str, str]] = field(default_factory=set)  # key syllables next to each other in the question
@@ -205,6 +209,11 @@ KIND_VOCABULARY = {
 }
 
 
+_GROUP_NUMBER_RE = re.compile(r"\b(doi tuong|nhom)$")
+# "đối tượng 3", "nhóm 2": a group by its number (diacritic-free)
+NUMBERED_GROUP_RE = re.compile(r"\b(doi tuong|nhom) (\d{1,2})\b")
+
+
 def key_terms(text: str, kind: str | None, accented: bool) -> list[tuple[int, str]]:
     """Content syllables of the question (as typed, accented or not) with their positions: not question words,
     particles, cue words of its kind, or a document's number or kind (the document it names is checked as such)."""
@@ -233,8 +242,9 @@ def key_terms(text: str, kind: str | None, accented: bool) -> list[tuple[int, st
         # A word typed without diacritics in an accented question ("con nam 2030 chỉ tiêu …") is read as typed.
         if covered[i] or word in stops or bare in kind_words or (word == bare and bare in bare_stops):
             continue
-        if (len(bare) == 1 and not bare.isdigit()) or (bare.isdigit() and len(bare) < 2):
-            continue
+        if (len(bare) == 1 and not bare.isdigit()) or (bare.isdigit() and len(bare) < 2 and not _GROUP_NUMBER_RE.search(
+                " ".join(plain_words[max(0, i - 2):i]))):
+            continue  # (but "đối tượng 1", "nhóm 2": a group by its number, which another group's text lacks)
         out.append((i, word))
     return out
 
@@ -273,6 +283,7 @@ def analyse(index, text: str, dense_text: str, kind_hint: str | None = None) -> 
         asked.wants.add("person")  # "ai ký?" of a passage wants a name, not "có hiệu lực từ ngày ký"
     asked.years = {int(m.group(0)) for m in YEAR_RE.finditer(q)}
     asked.levels = {m.group(1) for m in LEVEL_RE.finditer(q)}
+    asked.groups = {f"{m.group(1)} {m.group(2)}" for m in NUMBERED_GROUP_RE.finditer(q)}
     named = set(asked.focus.named.numbers)
     asked.years -= {int(n) for n in named if n.isdigit() and int(n) not in asked.focus.named.years}
     # Terms from the text as typed, with document numbers and their symbols ("206/KH-UBND") out before abbreviations

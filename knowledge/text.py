@@ -53,6 +53,10 @@ ABBREVIATIONS: dict[str, str] = {
     "lđql": "lãnh đạo quản lý",
     "hnqt": "hội nhập quốc tế",
     "đvsn": "đơn vị sự nghiệp",
+    "qpan": "quốc phòng và an ninh",
+    "bqp": "bộ quốc phòng",
+    "bca": "bộ công an",
+    "dtts": "dân tộc thiểu số",
 }
 
 

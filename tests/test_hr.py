@@ -203,7 +203,10 @@ def test_third_document(three_docs, person: Person, status: str, targets: list) 
 
 
 @pytest.mark.parametrize("kwargs, person", [
-    ({"description": "công chức cấp xã, 35 tuổi, trưởng phòng"}, Person("công chức", "xã", True, 35)),
+    ({"description": "công chức cấp xã, 35 tuổi, trưởng phòng"},
+     Person("công chức", "xã", True, 35, title="trưởng phòng")),
+    # a post the fields deny is not kept
+    ({"description": "trưởng phòng cấp xã", "leader": "không"}, Person(None, "xã", False)),
     ({"description": "vien chuc cap xa", "role": "CC", "tier": "cấp tỉnh", "leader": "không", "age": "40"},
      Person("công chức", "tỉnh", False, 40)),
     ({"role": "viên chức", "leader": True, "age": 50, "workplace": " Sở  Ngoại vụ "},

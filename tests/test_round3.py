@@ -74,3 +74,56 @@ def test_a_page_is_about_the_document_its_lead_says_was_issued(index):
     result = answer(index, "kh 512 cua hai quan den nam 2025 bao nhieu phan tram cong chuc su dung thanh thao")
     assert result.answered and "80%" in result.answer
     assert [c.doc_id for c in result.citations][:1] == ["hai-quan.txt"]
+
+
+# ---------------------------------------------------------------------------------------------- questions on pages
+COURSE_PAGE = ("Khai giảng lớp bồi dưỡng kiến thức quốc phòng và an ninh cho đối tượng 2\n\n"
+               "Skip to main content\n\n"
+               "Hữu Nam 05/03/2024 - 09:15\n\n"
+               "(TTXVN) - Hội đồng Giáo dục quốc phòng và an ninh tỉnh vừa có Kế hoạch số 88 ngày 2-3-2024 về bồi dưỡng "
+               "kiến thức quốc phòng và an ninh cho đối tượng 2 năm 2024.\n\n"
+               "Theo đó, năm 2024 mở 4 lớp, mỗi lớp 60 học viên; Địa điểm: Tại Trường Quân sự tỉnh. Đến năm 2025, 90% "
+               "cán bộ đối tượng 2 được bồi dưỡng, 30% đạt loại giỏi.\n\n"
+               "Ban Chỉ huy Quân sự các huyện lập danh sách học viên gửi về Bộ Chỉ huy Quân sự tỉnh.\n")
+
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory, settings):
+    return index_of(tmp_path_factory, settings, "round3-course", {"qpan-2024.txt": COURSE_PAGE})
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("kh 88 ban hành ngày nào?", "2-3-2024"),  # a date written with dashes is a date
+    ("lớp qpan đối tượng 2 năm 2024 học ở đâu?", "Trường Quân sự tỉnh"),  # where: a sentence naming a venue
+    ("đến 2025 cán bộ đối tượng 2 được bồi dưỡng bậc mấy, tỷ lệ bao nhiêu?", "90%"),  # "mấy, tỷ lệ" is no money
+])
+def test_answers_on_a_course_page(course, question, expected):
+    result = answer(course, question)
+    assert result.answered and expected in result.answer, result.answer
+
+
+def test_a_target_stated_by_what_its_group_does_keeps_it(course):
+    # "90% cán bộ … được bồi dưỡng, 30% đạt loại giỏi": the 90% is of those trained, not of those rated giỏi
+    (target,) = [f for f in course.facts if f.kind == "target" and f.data["percent"] == 90]
+    assert target.data["level_text"] == "được bồi dưỡng" and target.data["level"] is None
+
+
+def test_a_numbered_group_the_page_does_not_name_is_not_answered(course):
+    assert not answer(course, "năm 2024 mở bao nhiêu lớp bồi dưỡng QPAN cho đối tượng 4?").answered
+    assert answer(course, "năm 2024 mở bao nhiêu lớp bồi dưỡng QPAN cho đối tượng 2?").answered
+
+
+def test_page_furniture_and_bylines_stay_out_of_an_answer(course):
+    result = answer(course, "kế hoạch 88 bồi dưỡng quốc phòng cho đối tượng nào, năm nào?")
+    assert result.answered and "Skip" not in result.answer and "09:15" not in result.answer, result.answer
+
+
+@pytest.mark.parametrize("question, kind", [
+    ("Ai phân bổ chỉ tiêu cử cán bộ đi học?", "duty"),  # who does something, whatever its object
+    ("co quan nao lap danh sach hoc vien", "duty"),
+    ("nội dung bồi dưỡng thực hiện theo thông tư số mấy?", "document"),
+    ("đối tượng 1 học mấy ngày?", None),  # a group by its number is no question on whom a plan covers
+])
+def test_kind_of_question(question, kind):
+    from knowledge.kinds import plain as fold_question, question_kind
+    assert question_kind(fold_question(question)) == kind

@@ -41,6 +41,8 @@ _QUALIFIER_RE = re.compile(
 
 
 _PREDICATE_RE = re.compile(r"\s(?:được|có|tham gia|hoàn thành|sử dụng|biết|nắm)\b", re.I)
+# A target stated by what its group does ("được bồi dưỡng", "sử dụng thành thạo …"), not by a level reached.
+PREDICATE_START_RE = re.compile(r"^(?:được|có|tham gia|hoàn thành|sử dụng|biết|nắm)\b", re.I)
 _PEOPLE_RE = re.compile(
     r"(?:các\s+|đội ngũ\s+|số\s+)?(?:cán bộ|công chức|viên chức|giảng viên|giáo viên|chuyên gia|báo cáo viên|người"
     r"|học viên|sinh viên|lãnh đạo|(?-i:CBCCVC|CBCC|CCVC|CB|CC|VC))\b", re.I)
@@ -109,7 +111,7 @@ def _targets_of_clause(text: str, year: int) -> list[dict[str, Any]]:
         outer = re.sub(r"[\s,;:]*(?:và|hoặc)?[\s,;:]*$", "", outer).strip(" ,;:")
         predicate = _PREDICATE_RE.search(outer) if stop == nxt else None  # no "đạt …": "… được bồi dưỡng"
         if predicate:
-            outer, predicate_text = outer[:predicate.start()], clean_end(outer[predicate.end():])
+            outer, predicate_text = outer[:predicate.start()], clean_end(outer[predicate.start():])  # "được bồi dưỡng"
         cut = _QUALIFIER_RE.search(outer)
         group, qualifier = (outer[:cut.start()], outer[cut.end():]) if cut else (outer, "")
         group = clean_end(group)
@@ -125,11 +127,11 @@ def _targets_of_clause(text: str, year: int) -> list[dict[str, Any]]:
         # The level stated after this percentage's group, or after a later group of the same clause.
         level: tuple[Any, str, str] | None = None
         after = [a for a in achieves if a > pct.end()]
-        if after:
+        if predicate:  # "90% cán bộ được bồi dưỡng, 30% đạt loại giỏi": its own predicate, not the next one's level
+            level = (None, predicate_text, "")
+        elif after:
             phrase_end = next((p.start() for p in percents if p.start() > after[0]), len(text))
             level = _level(text[after[0]:phrase_end])
-        elif predicate:
-            level = (None, predicate_text, "")
         age = re.search(r"(?:dưới|không quá)\s+(\d+)\s+tuổi|(\d+)\s+tuổi\s+trở\s+xuống", region)
         out.append({
             "year": year, "percent": _number(pct.group(2)), "group": group, "group_key": _group_key(group),
