@@ -607,8 +607,11 @@ def _document(index: KnowledgeIndex, asked: Asked, doc_id: str) -> Found | None:
     doc = index.documents[doc_id]
     info = doc.info
     about = next((f for f in index.facts if f.kind == "document" and f.doc_id == doc_id), None)
-    if info is None or about is None or not info.number:
+    if info is None or about is None or not (info.number or (info.doc_type and info.issuer and info.date)):
         return None  # a page restating another document: its sentences answer, not its (missing) header
+    # (a header whose number line a copy lost still says its kind, issuer, date, signer and bases)
+    if asked.years and not asked.years & profiles(index)[doc_id].years:
+        return None  # "đề án … 2017-2020 số mấy": not a document of other years
     label = display_label(index, doc_id)
     part = asked.part
     citations = [_fact_citation(index, about)]
@@ -636,6 +639,8 @@ def _document(index: KnowledgeIndex, asked: Asked, doc_id: str) -> Found | None:
             return None
         text = f"{label} do {info.issuer} ban hành."
     elif part == "number":
+        if not info.number:
+            return None
         text = f"Số hiệu: {label}."
     elif part == "subject":
         subject = getattr(info, "action_object", "") and f"{info.action} {info.action_object}" or info.subject
@@ -1047,7 +1052,7 @@ HEADING_BONUS = 0.2  # the sentences of a section whose heading the question nam
 
 # Values a sentence can be checked for (a contact's parts are checked on contact facts).
 _SENTENCE_VALUES = {"amount", "percent", "date", "phone", "email", "address", "frequency", "person", "article",
-                    "deadline", "agency", "venue"}
+                    "deadline", "agency", "venue", "docnumber"}
 
 
 # --------------------------------------------------------------------------------------------------------- confidence

@@ -60,7 +60,7 @@ def _units(text: str) -> list[str]:
     for raw in text.split("\n"):
         line = raw.strip()
         if not line or _LINE_FURNITURE_RE.match(line):
-            after_blank = after_blank or not line
+            after_blank = True  # (a counter between two lines parts them too)
             continue
         if joined and not after_blank and not _ITEM_RE.match(line) and not _SENTENCE_END_RE.search(joined[-1]) \
                 and not _CLAUSE_START_RE.match(line) and _is_heading(joined[-1]) == _is_heading(line) \

@@ -34,6 +34,7 @@ VALUE_PATTERNS = {
     "percent": re.compile(r"\d+(?:[.,]\d+)?\s*(%|phan tram)"),
     "level": re.compile(r"\bbac\s*\d|\b[abc][12]\b"),
     "date": re.compile(r"\b\d{1,2}\s*([/.-])\s*\d{1,2}\s*\1\s*\d{4}\b|\bngay\s+\d{1,2}\s+thang\s+\d{1,2}|\bngay ky\b"),
+    "docnumber": re.compile(r"(?<![\d/])\d{1,5}(?:/\d{4})?/[a-z]|\bso\s+\d{1,5}\b"),
     "venue": re.compile(r"\bdia diem\b|\btai (hoc vien|truong|trung tam|hoi truong|nha van hoa|co so dao tao)\b"),
     "phone": re.compile(r"(?<!\d)\(?0\d{1,3}\)?[ .\-]?\d{3,4}[ .\-]?\d{3,4}(?!\d)"),
     "mobile": re.compile(r"(?<!\d)0\d{9}(?!\d)|(?<!\d)0\d{2,3}[ .]\d{3}[ .]\d{3,4}(?!\d)"),
@@ -64,10 +65,17 @@ Nông Lò Giang Tống Âu Hầu Doãn Quan Đồng Nghiêm Lục Bạch Khổng
 Phí Khuất Đới Ưng Cù Bế Sầm Vi Lăng Mẫn Thiều Giáp Khương Cấn""".split())
 
 
+_CITING_RE = re.compile(r"\b(can cu|thuc hien|trien khai|theo|sua doi|bo sung)\b[^.;]*$")
+
+
 def holds(value: str, text: str) -> bool:
     """Whether a text holds a value of the kind asked for (compared without diacritics)."""
     if value.startswith("cited:"):
         return value.split(":", 1)[1] in plain_text(text)
+    if value == "docnumber":  # its own number: not one it cites ("Căn cứ Nghị định số 91/2003/NĐ-CP")
+        folded = plain_text(text)
+        return any(not _CITING_RE.search(folded[max(0, m.start() - 80):m.start()])
+                   for m in VALUE_PATTERNS["docnumber"].finditer(folded))
     if value == "agency":  # "cơ quan nào chủ trì?": a body named by its head word, as texts capitalise it
         return bool(_AGENCY_HEAD_RE.search(text))
     if value == "person":

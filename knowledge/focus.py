@@ -73,7 +73,7 @@ _AGENCY_START_RE = re.compile(r"^(ủy ban|uỷ ban|ubnd|hội đồng|bộ|sở
 
 def fold(text: str) -> str:
     """Lower case, no diacritics, '&' and punctuation other than '/' and '-' as spaces, single spaces."""
-    folded = strip_diacritics(normalize(text or "")).lower()
+    folded = strip_diacritics(normalize(text or "")).lower().replace("–", "-").replace("—", "-")  # "2006–2010"
     folded = re.sub(r"[^a-z0-9/%\-]+", " ", folded)
     return " ".join(folded.split())
 

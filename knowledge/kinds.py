@@ -21,7 +21,8 @@ KIND_CUES: list[tuple[str, re.Pattern]] = [
     # "Xem toàn văn ở đâu?", "trang web nào đăng phụ lục?": where the text is published (web addresses).
     ("link", re.compile(r"\b(xem|doc|tai|tim|tra cuu|dang tai|dang)\b.*\bo (dau|trang nao)\b|\b(toan van|website|"
                         r"trang web|trang thong tin|cong thong tin|duong dan|duong link|link|dia chi web|dia chi trang)\b")),
-    ("document", re.compile(r"\b(so hieu|ngay ban hanh|ban hanh ngay|ban hanh khi nao|nguoi ky|ai ky|ky ngay|"
+    ("document", re.compile(r"^(?:\S+ ){0,2}?(quyet dinh|ke hoach|cong van|chi thi|thong tu|nghi dinh|nghi quyet)\b"
+                            r".*\b(la )?(so may|so bao nhieu|so nao)\b|\b(so hieu|ngay ban hanh|ban hanh ngay|ban hanh khi nao|nguoi ky|ai ky|ky ngay|"
                             r"ky boi|co quan ban hanh|co quan nao ban hanh|do co quan nao|ai ban hanh|can cu|thuc hien quyet dinh|trich yeu|"
                             r"van ban so|so van ban|ngay ky|nam ban hanh|thuc hien (cong van|van ban|quyet dinh) nao|"
                             r"trien khai (cong van|van ban|quyet dinh) nao|"

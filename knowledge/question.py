@@ -276,6 +276,11 @@ def analyse(index, text: str, dense_text: str, kind_hint: str | None = None) -> 
         asked.wants.add(asked.part)
     if kind == "document" and asked.part == "date":
         asked.wants.add("date")
+    if kind == "document" and asked.part == "number":
+        if re.search(r"\b(theo|can cu|thuc hien|trien khai) " + CITED_KIND_RE.pattern[2:], q):
+            asked.part = "legal_basis"  # "thực hiện theo thông tư số mấy": the number of a document it cites
+        else:
+            asked.wants.add("docnumber")  # "quyết định … số mấy?": a sentence naming its number
     cited = CITED_KIND_RE.search(q)
     if kind == "document" and cited:
         asked.wants.add("cited:" + cited.group(1))  # "căn cứ thông tư nào": a sentence citing a thông tư

@@ -127,3 +127,60 @@ def test_page_furniture_and_bylines_stay_out_of_an_answer(course):
 def test_kind_of_question(question, kind):
     from knowledge.kinds import plain as fold_question, question_kind
     assert question_kind(fold_question(question)) == kind
+
+
+# ------------------------------------------------------------------------------------- groups and headers, round 3b
+LISTED_PAGE = ("Bộ Nội vụ phê duyệt Đề án bồi dưỡng nghiệp vụ văn thư, lưu trữ\n\n"
+               "Ngày 3/4/2023, Bộ trưởng Bộ Nội vụ ký ban hành Quyết định số 215/QĐ-BNV phê duyệt Đề án.\n\n"
+               "Đối tượng làm công tác văn thư, lưu trữ gồm: Công chức làm công tác văn thư của Văn phòng Bộ; "
+               "cơ quan chuyên môn làm nhiệm vụ lưu trữ thuộc UBND tỉnh.\n"
+               "Cán bộ, công chức kiêm nhiệm công tác văn thư ở cấp xã.\n"
+               "Cán bộ được cử đi học phải hoàn thành khóa học đúng hạn.\n")
+POLICE_PAGE = ("Nâng cao kỹ năng tin học cho lực lượng phòng cháy\n\n"
+               "(PV) - Cục Cảnh sát phòng cháy vừa có Kế hoạch số 412 ngày 5-6-2019 về bồi dưỡng tin học giai đoạn "
+               "2019–2021 cho CBCS làm công tác tham mưu nhằm nâng cao hiệu quả công tác.\n")
+HEADER_WITHOUT_NUMBER = ("THỦ TƯỚNG CHÍNH PHỦ\nCỘNG HOÀ XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\n"
+                         "Hà Nội, ngày 12 tháng 5 năm 2009\n\nQUYẾT ĐỊNH\n\nPhê duyệt Đề án bồi dưỡng cán bộ làm công tác "
+                         "thi đua, khen thưởng giai đoạn 2009 – 2012\n\nTHỦ TƯỚNG CHÍNH PHỦ\n\n"
+                         "Căn cứ Luật Tổ chức Chính phủ ngày 25 tháng 12 năm 2001;\n\n"
+                         "Căn cứ Nghị định số 42/2005/NĐ-CP ngày 1 tháng 4 năm 2005 của Chính phủ quy định chi tiết "
+                         "thi hành Luật Thi đua, khen thưởng;\n\nXét đề nghị của Bộ trưởng Bộ Nội vụ,\n\nQUYẾT ĐỊNH:\n\n"
+                         "Điều 1. Phê duyệt Đề án bồi dưỡng cán bộ làm công tác thi đua, khen thưởng giai đoạn 2009 – "
+                         "2012 với nội dung chính sau đây:\n")
+
+
+@pytest.fixture(scope="module")
+def round3b(tmp_path_factory, settings):
+    return index_of(tmp_path_factory, settings, "round3b", {"van-thu.txt": LISTED_PAGE, "pccc.txt": POLICE_PAGE,
+                                                            "thi-dua.txt": HEADER_WITHOUT_NUMBER})
+
+
+def test_a_described_group_list_goes_on_into_the_next_paragraph_but_not_into_what_people_must_do(round3b):
+    whos = [f.data["who"] for f in round3b.facts if f.doc_id == "van-thu.txt" and f.kind == "eligibility"]
+    assert len(whos) == 2, whos
+    assert "cơ quan chuyên môn làm nhiệm vụ lưu trữ thuộc UBND tỉnh" in whos[0]  # a unit listed with its group
+    assert whos[1].startswith("Cán bộ, công chức kiêm nhiệm")
+
+
+def test_whom_a_page_covers_from_its_lead_when_the_headline_names_no_role(round3b):
+    (fact,) = [f for f in round3b.facts if f.doc_id == "pccc.txt" and f.kind == "eligibility"]
+    assert fact.data["who"] == "CBCS làm công tác tham mưu" and fact.data["basis"] == "subject"
+    from knowledge.focus import read_named
+    assert read_named("kế hoạch giai đoạn 2019–2021", set()).years == [2019, 2021]  # an en dash is a period's
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("quyết định về thi đua khen thưởng 2009-2012 căn cứ nghị định nào?", "42/2005/NĐ-CP"),
+    ("quyết định về thi đua khen thưởng 2009-2012 ký ngày nào?", "12/05/2009"),
+])
+def test_a_header_whose_number_a_copy_lost_still_answers(round3b, question, expected):
+    result = answer(round3b, question)
+    assert result.answered and expected in result.answer, result.answer
+
+
+def test_a_lost_number_is_not_answered_with_a_number_it_cites(round3b):
+    result = answer(round3b, "Quyết định phê duyệt đề án bồi dưỡng cán bộ thi đua khen thưởng 2009-2012 số mấy?")
+    assert not result.answered or "42/2005" not in result.answer, result.answer
+    # a period the document is not of: not its date
+    other = answer(round3b, "Đề án bồi dưỡng cán bộ thi đua khen thưởng 2015-2020 ký ngày nào?")
+    assert "12/05/2009" not in other.answer or not other.answered

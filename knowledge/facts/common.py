@@ -25,7 +25,8 @@ UPPER = "A-ZÀÁẢÃẠĂẰẮẲẴẶÂẦẤẨẪẬĐÈÉẺẼẸÊỀ�
 ROLES = ["cán bộ", "công chức", "viên chức", "giảng viên", "giáo viên", "chuyên gia", "báo cáo viên",
          "người lao động", "học viên", "sinh viên"]
 _ROLE_ABBREVIATIONS = {"CBCCVC": ["cán bộ", "công chức", "viên chức"], "CBCC": ["cán bộ", "công chức"],
-                       "CCVC": ["công chức", "viên chức"], "CBCNVC": ["cán bộ", "công chức", "viên chức"]}
+                       "CCVC": ["công chức", "viên chức"], "CBCNVC": ["cán bộ", "công chức", "viên chức"],
+                       "CBCS": ["cán bộ"]}  # cán bộ, chiến sĩ (police, army)
 
 # A dated phase opening a sentence: "Năm 2020:", "Năm 2021 - 2025:", "Giai đoạn 2021-2025", "Thời gian thực hiện:
 # Từ năm 2020 đến hết năm 2030", "Trong 5 năm (2016 - 2020), …" (roadmap facts; not eligibility items).

@@ -58,7 +58,7 @@ _ABBR_PAREN_RE = re.compile(r"^[A-ZĐ0-9&\-]{2,10}$")
 _PEOPLE_START_RE = re.compile(
     r"^(?:(?:các|những|toàn bộ|toàn thể|đội ngũ|số)\s+)*(?:cán bộ|công chức|viên chức|giảng viên|giáo viên|nhà giáo"
     r"|chuyên gia|báo cáo viên|người|lãnh đạo|thủ trưởng|học viên|sinh viên|nhân viên|đại biểu|thành viên|hội viên"
-    r"|đoàn viên|sĩ quan|quân nhân|(?-i:CBCCVC|CBCNVC|CBCC|CCVC|CB|CC|VC))\b", re.I)
+    r"|đoàn viên|sĩ quan|quân nhân|chiến sĩ|(?-i:CBCCVC|CBCNVC|CBCC|CCVC|CBCS|CB|CC|VC))\b", re.I)
 _PEOPLE_RE = re.compile(_PEOPLE_START_RE.pattern.replace("^", r"\b", 1), re.I)
 
 # The document as the subject of a cue: "Kế hoạch này", "Đề án", "Quyết định này".
@@ -77,6 +77,9 @@ _CUES = [
                       rf"{_DOCUMENT})\s*{_LISTS}", re.I)),
     # "Các đối tượng là …", "Đối tượng gồm: …": which way, the section or an announcement says (applies if neither)
     (None, re.compile(rf"^(?:các\s+|những\s+)?đối tượng\s*{_LISTS}", re.I)),
+    # "Đối tượng làm công tác tín ngưỡng, tôn giáo gồm: …": the groups a sentence opens with, described
+    (None, re.compile(r"^(?:các\s+|những\s+)?đối tượng\s+(?![^:;.]*\bkhông\b)[^:;.]{1,80}?\s+(?:bao gồm|gồm có|gồm)\s*:\s*",
+                      re.I)),
     (True, re.compile(rf"{_DOCUMENT}(?:được\s+)?dành\s+cho\s*:?\s*", re.I)),
     (True, re.compile(rf"{_DOCUMENT}(?:được\s+)?áp dụng\s+(?:đối với|cho|với)\s*:?\s*", re.I)),
 ]
@@ -97,6 +100,8 @@ _ANNOUNCEMENT_RE = re.compile(
     r"(?:(?:các|những)\s+)?(?:đối tượng|trường hợp|người|nhóm)(?:\s+cụ thể)?(?:\s+(?:sau|sau đây|dưới đây))?\s*:\s*",
     re.I)
 _BULLET_LINE_RE = re.compile(r"[-+•*–—]")
+# A sentence saying what people must do, not who they are ("Cán bộ được cử đi học phải …"): no group of a list.
+_DOES_RE = re.compile(r"\b(?:phải|có trách nhiệm|chịu trách nhiệm|được cử|cần|sẽ|đăng ký|hoàn thành)\b", re.I)
 
 
 def _heading_polarity(heading: str) -> tuple[bool, bool] | None:
@@ -214,6 +219,11 @@ class _Reader:
         for s, e, text in ctx.pieces(line, None if start == line.start else start):
             self.sentence(line, section, s, e, text, polarity)
 
+    def _goes_on(self, end: int, line: Line) -> bool:
+        """A sentence right after the list's last one: in its paragraph, or opening the next paragraph."""
+        between = self.ctx.source[end:line.start] if end <= line.start else ""
+        return end > line.start or not between.strip(" .;\n\t")
+
     def continues(self, line: Line, section: Section) -> bool:
         """Whether a line goes on with an announced list: an item's own line (a), (i)) or a bullet (-, +)."""
         if _BULLET_LINE_RE.match(self.ctx.source, line.start):
@@ -229,14 +239,15 @@ class _Reader:
             if cue.applies is None:
                 cue.applies = polarity[0] if polarity is not None else True
         running, self.running = self.running, None
-        if not cues and running and running[0] == line.start and _PEOPLE_START_RE.match(text):
+        if not cues and running and self._goes_on(running[0], line) and _PEOPLE_START_RE.match(text) \
+                and not _DOES_RE.search(text):
             # "Theo Đề án, đối tượng được đào tạo là A gồm: …. Cán bộ, công chức … gồm: …. Cán bộ kiêm nhiệm …: …":
             # the next sentences of the paragraph that name people go on with the list
             cues = [_Cue(running[1], 0, 0, True)]
         if cues:
             self.by_cues(line, section, s, e, cues)
             if cues[-1].before and self.announced is None:
-                self.running = (line.start, cues[-1].applies)
+                self.running = (e, cues[-1].applies)
             return
         if polarity is not None and text.endswith(":") and _PEOPLE_START_RE.match(text):
             # "Cán bộ, công chức … trực tiếp theo dõi công tác dân tộc; …, gồm 4 nhóm đối tượng sau:": the groups
@@ -271,20 +282,22 @@ class _Reader:
                 quote_from = s if done == 0 else s + offsets[cue.start]
                 announced = _ANNOUNCEMENT_RE.match(text, cue.end, stop)
                 listed = announced.end() if announced else cue.end
-                for k, (a, b) in enumerate(_groups(source, s + offsets[listed], s + offsets[stop], cue.applies)):
+                opened = bool(re.search(r"\bgồm(?: có)?\s*:?\s*$", text[cue.start:cue.end]))
+                for k, (a, b) in enumerate(_groups(source, s + offsets[listed], s + offsets[stop], cue.applies, opened)):
                     self.add(line, section, quote_from if k == 0 else a, b, norm(source[a:b]), cue.applies)
             done = stop
 
 
-def _groups(source: str, start: int, end: int, applies: bool) -> list[tuple[int, int]]:
+def _groups(source: str, start: int, end: int, applies: bool, listed: bool = False) -> list[tuple[int, int]]:
     """The ';'-parts of a list that are groups of people. A part naming no one goes on with a group that enumerates
     its units ("công chức làm công tác tôn giáo ở … gồm: Ban Tôn giáo Chính phủ; Ban Tôn giáo thuộc Sở Nội vụ;
-    Phòng Nội vụ"); else a covered part must name people."""
+    Phòng Nội vụ"), or, in a list a cue opened with "gồm:" (listed), the group before it ("Đối tượng … gồm: Công chức
+    … của Ban Tôn giáo Chính phủ; cơ quan chuyên môn … thuộc UBND tỉnh"); else a covered part must name people."""
     groups: list[tuple[int, int]] = []
     for a, b in clause_spans(source, start, end):
         who = norm(source[a:b])
         if applies and not _names_people(who):
-            if groups and re.search(r"\bgồm\b|:", source[groups[-1][0]:groups[-1][1]]):
+            if groups and (listed or re.search(r"\bgồm\b|:", source[groups[-1][0]:groups[-1][1]])):
                 groups[-1] = (groups[-1][0], b)
             continue
         groups.append((a, b))
@@ -294,12 +307,12 @@ def _groups(source: str, start: int, end: int, applies: bool) -> list[tuple[int,
 # "Kế hoạch đào tạo … đối với công chức, viên chức Bộ Tư pháp giai đoạn 2021-2025": whom a subject names, outside
 # the quoted name of another scheme, up to its period.
 _SUBJECT_WHO_RE = re.compile(r"\b(?:cho|đối với)\s+(?P<who>.+?)(?=\s+(?:giai đoạn|trong giai đoạn|đến năm|năm\s+\d{4}"
-                             r"|từ năm)\b|[.;“\"]|$)", re.I)
+                             r"|từ năm|nhằm|để)\b|[.;“\"]|$)", re.I)
 
 
 # A plan a page's lead says was issued, up to the end of its sentence (not a purpose: "Đề án nhằm … cho …").
-_LEAD_PLAN_RE = re.compile(r"(?:(?<=ban hành )|(?<=phê duyệt )|(?<=triển khai ))(?:[Kk]ế hoạch|[Đđ]ề án|[Cc]hương trình)\b"
-                           r"[^.;\n]{0,200}")
+_LEAD_PLAN_RE = re.compile(r"(?:(?<=ban hành )|(?<=phê duyệt )|(?<=triển khai )|(?<=vừa có )|(?<=đã ra ))"
+                           r"(?:[Kk]ế hoạch|[Đđ]ề án|[Cc]hương trình|[Cc]hỉ thị|[Qq]uyết định)\b[^.;\n]{0,200}")
 LEAD_CHARS = 600
 
 
@@ -308,17 +321,23 @@ def _from_subject(ctx: Context) -> Fact | None:
     with no header, its headline ("Bồi dưỡng kiến thức dân tộc cho cán bộ, công chức, viên chức tỉnh X")."""
     info = ctx.doc.info
     span = (info.spans or {}).get("subject") if info else None
-    subject = info.subject if info and info.subject and span else ""
-    if not subject:
+    candidates = [(info.subject, span)] if info and info.subject and span else []
+    if not candidates:
         headline = re.match(r"\s*([^\n]{10,200})\n", ctx.source)
         if headline and not re.search(r"[.:]\s|[.:]$", headline.group(1).strip()):  # a headline, not a sentence
-            subject, span = headline.group(1), headline.span(1)
-        else:
-            # a news page's lead: "UBND tỉnh vừa ban hành Kế hoạch bồi dưỡng … cho cán bộ, công chức, viên chức …"
-            lead = _LEAD_PLAN_RE.search(ctx.source[:LEAD_CHARS])
-            if not lead:
-                return None
-            subject, span = lead.group(0), lead.span()
+            candidates.append((headline.group(1), headline.span(1)))
+        # a news page's lead: "UBND tỉnh vừa ban hành Kế hoạch bồi dưỡng … cho cán bộ, công chức, viên chức …"
+        lead = _LEAD_PLAN_RE.search(ctx.source[:LEAD_CHARS])
+        if lead:
+            candidates.append((lead.group(0), lead.span()))
+    for subject, span in candidates:
+        fact = _subject_group(ctx, subject, span)
+        if fact is not None:
+            return fact
+    return None
+
+
+def _subject_group(ctx: Context, subject: str, span: tuple[int, int]) -> Fact | None:
     # the name of another scheme, in quotes (also one whose closing quote a page lost)
     outside = re.sub(r"“[^”]*(?:”|$)|\"[^\"]*(?:\"|$)", lambda m: "#" * len(m.group(0)), subject)
     m = _SUBJECT_WHO_RE.search(outside)
