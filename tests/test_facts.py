@@ -367,7 +367,7 @@ def test_targets_with_other_wordings():
         (2030, 50, "B2", "tiếng Anh"), (2030, 15, "cao cấp", "lý luận chính trị"), (2030, 100, None, "")]
     assert targets[1]["group_key"] == "can bo lanh dao quan ly"
     assert targets[2]["group"] == "cán bộ, công chức cấp xã"
-    assert targets[2]["level_text"] == "bồi dưỡng kỹ năng số"
+    assert targets[2]["level_text"] == "được bồi dưỡng kỹ năng số"  # what the group does, verb kept
     assert [(f.data["start_year"], f.data["end_year"]) for f in of(facts, "roadmap")] == [(2026, 2030)]
 
 
