@@ -76,8 +76,13 @@ def dates_as_numbers(folded: str) -> str:
 
 
 def contains(answer: str, expected: str) -> bool:
-    text, wanted = fold(answer), fold(expected)
+    text, wanted = _tight_dashes(fold(answer)), _tight_dashes(fold(expected))
     return wanted in text or dates_as_numbers(wanted) in dates_as_numbers(text)
+
+
+def _tight_dashes(folded: str) -> str:
+    """"2018 - 2025" = "2018-2025" = "2018 – 2025": a period in any spacing."""
+    return re.sub(r"\s*[-–—]\s*", "-", folded)
 
 
 _DATE_RE = re.compile(r"\b(\d{1,2})(?:\s*[/.-]\s*|\s+thang\s+)(\d{1,2})(?:\s*[/.-]\s*|\s+nam\s+)(\d{4})\b")

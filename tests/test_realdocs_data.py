@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.real_documents import FORMS, Verdict, dev_misses, fold, summarise
+from bench.real_documents import FORMS, Verdict, contains, dev_misses, fold, summarise
 from knowledge.check import STATUSES
 from knowledge.text import has_diacritics
 
@@ -153,3 +153,10 @@ def test_the_bench_shows_misses_of_the_dev_split_only():
     assert misses and {m["id"] for m in misses} == {"dev-typed", "dev-plain", "p-dev"}
     table = summarise(questions, people, {})
     assert table["heldout/typed"]["answerable"] == 1 and table["heldout/typed"]["answerable_right"] == 0
+
+
+def test_an_expected_period_or_date_is_found_in_any_spelling():
+    assert contains("giai đoạn 2018-2025 trên địa bàn", "2018 - 2025")
+    assert contains("giai đoạn 2018 – 2025", "2018-2025")
+    assert contains("ban hành ngày 19/05/2022", "19 tháng 5 năm 2022")
+    assert not contains("giai đoạn 2018-2020", "2018 - 2025")
