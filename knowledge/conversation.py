@@ -91,6 +91,22 @@ def is_follow_up(question: str, index: KnowledgeIndex | None = None) -> bool:
     return len(q.split()) <= SHORT_WORDS or question_kind(q) == "document"
 
 
+COVERAGE_KINDS = ("check", "eligibility", "exclusion")
+
+
+def _asks_whom_it_covers(index: KnowledgeIndex, question: str, doc_id: str) -> bool:
+    """"Có áp dụng cho cán bộ Bộ Công an không?": whom a document covers, asked naming none ("áp dụng" has the
+    document talked about as its subject), unless the question names another document's subject ("đề án dân vận …
+    có áp dụng cho …")."""
+    if question_kind(plain(question)) not in COVERAGE_KINDS or focus(index, question).docs:
+        return False
+    prepared = prepare_query(index, question)
+    asked = analyse(index, prepared.text, prepared.dense_text)
+    own = identity_words(index, doc_id, asked.accented).pairs
+    others = [identity_words(index, d, asked.accented).pairs for d in index.documents if d != doc_id]
+    return not any(pair not in own and any(pair in o for o in others) for pair in asked.pairs)
+
+
 def _copies(index: KnowledgeIndex, doc_id: str) -> list[str]:
     """The document and the pages restating it (same number): a facet one lacks another may give."""
     own = profiles(index).get(doc_id)
@@ -146,7 +162,8 @@ def context_documents(index: KnowledgeIndex, question: str, context: Context,
     if context.doc_id not in index.documents or re.search(r"\b(kia|khac|con lai)\b", plain(question)):
         return []
     if not (follow_up if follow_up is not None else is_follow_up(question, index)) and \
-            not _on_its_subject(index, question, context.doc_id):
+            not _on_its_subject(index, question, context.doc_id) and \
+            not _asks_whom_it_covers(index, question, context.doc_id):
         return []
     return _copies(index, context.doc_id)
 

@@ -184,3 +184,15 @@ def test_a_lost_number_is_not_answered_with_a_number_it_cites(round3b):
     # a period the document is not of: not its date
     other = answer(round3b, "Đề án bồi dưỡng cán bộ thi đua khen thưởng 2015-2020 ký ngày nào?")
     assert "12/05/2009" not in other.answer or not other.answered
+
+
+def test_a_yes_no_question_on_whom_it_covers_is_asked_of_the_document_talked_about(index):
+    from knowledge.conversation import ask
+    first = ask(index, "kế hoạch 512 của hải quan đến năm 2025 bao nhiêu phần trăm công chức sử dụng thành thạo?")
+    assert [c.doc_id for c in first.answer.citations][:1] == ["hai-quan.txt"]
+    then = ask(index, "đề án dân vận 2024 – 2027 có áp dụng cho cán bộ Hội Nông dân tỉnh không?", first.context)
+    assert [c.doc_id for c in then.answer.citations][:1] == ["dan-van.txt"]  # it names its own: that one
+    scheme = ask(index, "Đề án bồi dưỡng cán bộ làm công tác dân vận giai đoạn 2024 – 2027 thực hiện ở bao nhiêu tỉnh?")
+    follow = ask(index, "có áp dụng cho Phó Chủ tịch Ủy ban nhân dân cấp xã không?", scheme.context)
+    assert follow.answer.answered and [c.doc_id for c in follow.answer.citations][:1] == ["dan-van.txt"], \
+        follow.answer.answer
