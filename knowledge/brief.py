@@ -43,6 +43,7 @@ _FURNITURE_RE = re.compile(r"^(?:chia sẻ|lượt xem|bình luận|xem thêm|>>
 _LINE_FURNITURE_RE = re.compile(r"^(?:skip ribbon commands|skip to main content|sign in|đăng nhập|trang chủ|\d{1,4})$",
                                 re.I)
 _DATELINE_RE = re.compile(r"^(?:\S+(?: \S+){0,3} )?\d{1,2}/\d{1,2}/\d{4}(?:\s*[-–]\s*\d{1,2}:\d{2})?$")
+_INLINE_LIST_RE = re.compile(r"\b(?:như|gồm|bao gồm)\s*:$", re.I)
 SENTENCE_CACHE = 20_000  # sentences whose vectors are kept (≈ 30 MB)
 
 
@@ -75,7 +76,9 @@ def _units(text: str) -> list[str]:
         current = ""
         for piece in pieces:
             label = current.endswith(":") and len(current.split()) <= LABEL_WORDS  # "Kính gửi:", "Người ký:"
-            if current and not _MARKER_ONLY_RE.match(current) and not label and (
+            # "… các Nghị quyết như: Nghị quyết số 27 …, Nghị quyết số 45 …": a list given inline, not as items
+            inline = bool(_INLINE_LIST_RE.search(current)) and not _ITEM_RE.match(piece)
+            if current and not _MARKER_ONLY_RE.match(current) and not label and not inline and (
                     piece[:1].isupper() or piece[:1].isdigit() or _ITEM_RE.match(piece)):
                 out.append(current)
                 current = piece

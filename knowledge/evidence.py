@@ -70,8 +70,8 @@ _CITING_RE = re.compile(r"\b(can cu|thuc hien|trien khai|theo|sua doi|bo sung)\b
 
 def holds(value: str, text: str) -> bool:
     """Whether a text holds a value of the kind asked for (compared without diacritics)."""
-    if value.startswith("cited:"):
-        return value.split(":", 1)[1] in plain_text(text)
+    if value.startswith("cited:"):  # "luật nào": a Luật, not "pháp luật"
+        return re.search(rf"(?<!phap )\b{value.split(':', 1)[1]}\b", plain_text(text)) is not None
     if value == "docnumber":  # its own number: not one it cites ("Căn cứ Nghị định số 91/2003/NĐ-CP")
         folded = plain_text(text)
         return any(not _CITING_RE.search(folded[max(0, m.start() - 80):m.start()])

@@ -396,6 +396,7 @@ _OWNER_WINDOW = 12  # words between a kind of document and its issuer: "công v�
 _CLOSE_WORDS = 4  # without "của", the kind of document is this close: "kh ngoại ngữ Bộ Tư pháp"
 # "Đề án 1659 giao Bộ Tài chính …", "phối hợp với Bộ …": the agency does something under the document.
 _NOT_OWNER_BEFORE = {"giao", "cho", "voi", "va", "hop", "gui", "vu"}
+_ASKED_FOR_WORDS = {"nao", "gi", "may"}
 
 
 def _owners_named(text: str, owners: set[str]) -> list[str]:
@@ -415,6 +416,9 @@ def _owners_named(text: str, owners: set[str]) -> list[str]:
             # "kế hoạch … của Bộ Tư pháp" (any distance), "kh ngoại ngữ Bộ Tư pháp" (close by)
             owned = bool(typed) and bool(before) and (before[-1] == "cua" or typed[-1] >= len(before) - _CLOSE_WORDS) \
                 and before[-1] not in _NOT_OWNER_BEFORE
+            # "triển khai quyết định nào của Thủ tướng": the issuer of the document asked for, not of the one asked of
+            if owned and any(w in _ASKED_FOR_WORDS for w in before[typed[-1]:]):
+                owned = False
             if owned or _ISSUES_RE.match(after):
                 found.append(owner)
                 break
@@ -452,6 +456,7 @@ def _focus(index: KnowledgeIndex, question: str) -> Focus:
     named.owners = _owners_named(text, set().union(*(p.owners for p in docs.values())) if docs else set())
     result = Focus(named=named)
     constraints: list[set[str]] = []
+    own_set: set[str] = set()  # the documents named by their own number
     if named.numbers:
         matched: set[str] = set()
         own_named = False
@@ -472,6 +477,7 @@ def _focus(index: KnowledgeIndex, question: str) -> Focus:
             # "QĐ 1698 căn cứ nghị định nào sửa đổi Nghị định 101": the document named by its own number, not
             # every document that also cites the other
             matched = {d for d, p in docs.items() if p.own & set(named.numbers)}
+            own_set = set(matched)
         if matched:
             constraints.append(matched)
     if named.places:
@@ -497,7 +503,8 @@ def _focus(index: KnowledgeIndex, question: str) -> Focus:
     constraints = [c for c in constraints if c]
     if not constraints:
         return result
-    chosen = set.intersection(*constraints) or set.union(*constraints)
+    # none answers all that is named: a document named by its own number before any other (a number names one)
+    chosen = set.intersection(*constraints) or (own_set if own_set else set.union(*constraints))
     if named.document_years or named.years:
         years = set(named.document_years or named.years)
         dated = {d for d in chosen if docs[d].years & years}

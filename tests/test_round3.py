@@ -196,3 +196,19 @@ def test_a_yes_no_question_on_whom_it_covers_is_asked_of_the_document_talked_abo
     follow = ask(index, "có áp dụng cho Phó Chủ tịch Ủy ban nhân dân cấp xã không?", scheme.context)
     assert follow.answer.answered and [c.doc_id for c in follow.answer.citations][:1] == ["dan-van.txt"], \
         follow.answer.answer
+
+
+@pytest.mark.parametrize("question, expected", [
+    # a law asked for: "Luật Thống kê", not a sentence on "pháp luật"; a list given inline after "như:" is one sentence
+    ("kế hoạch đào tạo năm 2025 của Cục Thống kê nhằm triển khai luật nào?", "Luật Thống kê"),
+    ("kế hoạch đào tạo năm 2025 của Cục Thống kê thực hiện nghị quyết nào về khoa học, công nghệ?", "57-NQ/TW"),
+])
+def test_what_a_page_carries_out(index, question, expected):
+    result = answer(index, question)
+    assert result.answered and expected in result.answer, result.answer
+
+
+def test_a_document_named_by_its_number_wins_over_an_issuer_of_the_one_asked_for(index):
+    from knowledge.focus import focus
+    # "quyết định nào của Thủ tướng": the issuer of what is asked for, not of the plan asked of
+    assert focus(index, "kh 512 triển khai quyết định nào của Thủ tướng?").docs == ["hai-quan.txt"]
