@@ -66,6 +66,10 @@ WANTS: list[tuple[str, re.Pattern]] = [
                           r"lam dau moi|to chuc|thuc hien)\b|\b(chu tri|phu trach|tham muu|dau moi) (la )?"
                           r"(co quan|don vi) nao\b")),
     ("date", re.compile(r"\b(ngay nao|ngay may|ngay bao nhieu)\b")),
+    # "thực hiện trong giai đoạn nào", "từ năm nào đến năm nào": a period, two years
+    ("period", re.compile(r"\b(giai doan nao|thoi gian thuc hien|tu nam nao den nam nao|trong bao lau|keo dai bao lau)\b")),
+    # "có hiệu lực từ ngày nào": a sentence saying when it takes effect ("kể từ ngày ký")
+    ("effective", re.compile(r"\bhieu luc\b")),
     # "học ở đâu", "địa điểm tổ chức": where a course is held
     ("venue", re.compile(r"\b(hoc|to chuc|boi duong|dao tao|mo lop|tap huan|khai giang|dien ra) (o|tai) dau\b"
                          r"|\bdia diem\b")),
@@ -274,8 +278,10 @@ def analyse(index, text: str, dense_text: str, kind_hint: str | None = None) -> 
         asked.wants.discard("amount")  # "căn cứ văn bản nào hướng dẫn mức chi": what the basis is about
     if asked.part in ("phone", "mobile", "fax", "ext", "email", "address"):
         asked.wants.add(asked.part)
-    if kind == "document" and asked.part == "date":
+    if kind == "document" and asked.part == "date" and "effective" not in asked.wants:
         asked.wants.add("date")
+    if "effective" in asked.wants:
+        asked.wants.discard("date")  # "hiệu lực từ ngày nào": "kể từ ngày ký" is no date, and answers
     if kind == "document" and asked.part == "number":
         if re.search(r"\b(theo|can cu|thuc hien|trien khai) " + CITED_KIND_RE.pattern[2:], q):
             asked.part = "legal_basis"  # "thực hiện theo thông tư số mấy": the number of a document it cites

@@ -84,7 +84,8 @@ COURSE_PAGE = ("Khai giảng lớp bồi dưỡng kiến thức quốc phòng v�
                "kiến thức quốc phòng và an ninh cho đối tượng 2 năm 2024.\n\n"
                "Theo đó, năm 2024 mở 4 lớp, mỗi lớp 60 học viên; Địa điểm: Tại Trường Quân sự tỉnh. Đến năm 2025, 90% "
                "cán bộ đối tượng 2 được bồi dưỡng, 30% đạt loại giỏi.\n\n"
-               "Ban Chỉ huy Quân sự các huyện lập danh sách học viên gửi về Bộ Chỉ huy Quân sự tỉnh.\n")
+               "Ban Chỉ huy Quân sự các huyện lập danh sách học viên gửi về Bộ Chỉ huy Quân sự tỉnh.\n\n"
+               "Kế hoạch được thực hiện từ năm 2024 đến năm 2026. Kế hoạch có hiệu lực kể từ ngày ký.\n")
 
 
 @pytest.fixture(scope="module")
@@ -96,6 +97,8 @@ def course(tmp_path_factory, settings):
     ("kh 88 ban hành ngày nào?", "2-3-2024"),  # a date written with dashes is a date
     ("lớp qpan đối tượng 2 năm 2024 học ở đâu?", "Trường Quân sự tỉnh"),  # where: a sentence naming a venue
     ("đến 2025 cán bộ đối tượng 2 được bồi dưỡng bậc mấy, tỷ lệ bao nhiêu?", "90%"),  # "mấy, tỷ lệ" is no money
+    ("kế hoạch 88 về quốc phòng thực hiện trong giai đoạn nào?", "2026"),  # a period: a sentence with two years
+    ("kế hoạch 88 có hiệu lực từ ngày nào?", "kể từ ngày ký"),  # not any sentence with a date
 ])
 def test_answers_on_a_course_page(course, question, expected):
     result = answer(course, question)
