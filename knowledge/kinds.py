@@ -12,7 +12,7 @@ from .text import strip_diacritics, syllables
 # Cue words (diacritic-free) of each kind of question, most specific kinds first.
 KIND_CUES: list[tuple[str, re.Pattern]] = [
     # "Tôi là giáo viên tiếng Anh, có phải thực hiện … không?": does the plan apply to this person?
-    ("check", re.compile(r"\bco (phai|bi|duoc|thuoc|nam trong|ap dung|can)\b.*\bkhong\b")),
+    ("check", re.compile(r"\bco (phai|bi|duoc|thuoc|nam trong|ap dung|can|boi duong|dao tao)\b.*\bkhong\b")),
     ("contact", re.compile(r"\b(lien he|lien lac|so dien thoai|dien thoai|sdt|email|e mail|thu dien tu|fax|may le|"
                            r"di dong|hotline|goi cho ai|hoi ai|nguoi do|dau moi lien he)\b")),
     # "bước tiếp theo", "bước cuối cùng", "nằm ở bước nào", "gồm những bước nào": the steps of a procedure.
@@ -101,6 +101,9 @@ def _asks_target(plain_question: str) -> bool:
                 and _HOW_MUCH_RE.search(plain_question))
 
 
+_NAMED_PERIOD_RE = re.compile(r"\bgiai doan (?:tu )?(?:nam )?(?:19|20)\d{2}(?:\s*-\s*(?:19|20)\d{2})?\b")
+
+
 def question_kind(plain_question: str) -> str | None:
     for kind, pattern in KIND_CUES:
         if kind == "target" and _asks_target(plain_question):
@@ -112,8 +115,10 @@ def question_kind(plain_question: str) -> str | None:
                 return "duty"
             if not PERSON_RE.search(plain_question):
                 continue  # a yes/no question about something else than a person: its other cues say what it asks
+            # ("… thuộc đối tượng bồi dưỡng công tác tôn giáo giai đoạn 2017-2020 không?": a scheme named by its period)
+            unnamed = _NAMED_PERIOD_RE.sub(" ", plain_question)
             if not SELF_RE.search(plain_question) and any(
-                    pattern.search(plain_question) for other, pattern in KIND_CUES if other in TOPIC_KINDS):
+                    pattern.search(unnamed) for other, pattern in KIND_CUES if other in TOPIC_KINDS):
                 continue  # "Kinh phí cho công chức … có được lấy từ nguồn tài trợ không?" asks about the funding
         return kind
     return None

@@ -126,6 +126,10 @@ def test_page_furniture_and_bylines_stay_out_of_an_answer(course):
     ("co quan nao lap danh sach hoc vien", "duty"),
     ("nội dung bồi dưỡng thực hiện theo thông tư số mấy?", "document"),
     ("đối tượng 1 học mấy ngày?", None),  # a group by its number is no question on whom a plan covers
+    # a scheme named by its period is still asked about a person's coverage; a period asked alone is a roadmap
+    ("Hội Cựu chiến binh có cán bộ thuộc đối tượng bồi dưỡng công tác dân vận giai đoạn 2024-2027 không?", "check"),
+    ("đề án có bồi dưỡng cán bộ của Bộ Ngoại giao không?", "check"),
+    ("Giai đoạn 2021-2025 làm những gì?", "roadmap"),
 ])
 def test_kind_of_question(question, kind):
     from knowledge.kinds import plain as fold_question, question_kind
