@@ -361,6 +361,9 @@ def _check(index: KnowledgeIndex, asked: Asked, doc_id: str) -> Found | None:
         if verdict is not None and verdict.status in DEFINITE_CHECKS:
             facts = [f for f in _facts_of(index, "eligibility", [doc_id])
                      if any(c.quote == f.quote for c in verdict.citations)]
+            if facts and all(f.data.get("basis") in INFERRED_BASES for f in facts) and _stated_by_a_copy(index, doc_id):
+                # a group read from what a page is about: a copy saying whom it covers answers instead
+                return _check_by_pairs(index, asked, doc_id)
             reason = _with_predicate(verdict.reason, [c.quote for c in verdict.citations])
             text = f"{CHECK_LEADS[verdict.status]}. Theo {display_label(index, doc_id, short=True)}: {reason}"
             found = _found(index, asked, doc_id, text, facts, "check",
@@ -377,6 +380,14 @@ def _check(index: KnowledgeIndex, asked: Asked, doc_id: str) -> Found | None:
     return _check_by_pairs(index, asked, doc_id)
 
 
+INFERRED_BASES = ("subject", "purpose")  # eligibility facts read from what a text is about, not stated as such
+
+
+def _stated_by_a_copy(index: KnowledgeIndex, doc_id: str) -> bool:
+    """Another copy of the same document (a page restating it) states whom it covers or not."""
+    return any(_same_source(index, other, doc_id) and any(
+        f.data.get("basis") not in INFERRED_BASES for f in _facts_of(index, "eligibility", [other]))
+        for other in index.documents if other != doc_id)
 _QUOTED_RE = re.compile(r"«([^«»]+)»")
 PREDICATE_WORDS = 25  # the rest of an item's sentence shown with it, at most
 
@@ -401,8 +412,9 @@ def _with_predicate(reason: str, quotes: list[str]) -> str:
 
 
 def _check_by_pairs(index: KnowledgeIndex, asked: Asked, doc_id: str) -> Found | None:
-    """Applies or excluded: the eligibility item sharing most word pairs with the person described."""
-    facts = _facts_of(index, "eligibility", [doc_id])
+    """Applies or excluded: the eligibility item sharing most word pairs with the person described (an item the text
+    states: not a group read from its subject or purpose, too loose to say yes on shared words)."""
+    facts = [f for f in _facts_of(index, "eligibility", [doc_id]) if f.data.get("basis") not in INFERRED_BASES]
     asked_pairs = _pairs(asked.plain)
     scored = []
     for fact in facts:

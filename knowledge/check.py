@@ -245,7 +245,7 @@ _AGE_RE = re.compile(r"\b(\d{2})\s*tuoi\b|\btuoi\s*(?:la\s*)?(\d{2})\b")
 _BODY_WORDS = (r"so|phong|ban|ubnd|uy ban nhan dan|bo|cuc|chi cuc|tong cuc|vu|truong|benh vien|trung tam"
                r"|van phong|vien|hoc vien|dai hoc|cong an|kho bac|thanh tra|ngan hang|toa an|vien kiem sat|hoi"
                r"|co quan|don vi|tinh doan|thanh doan|huyen doan|cong doan|tong lien doan|lien doan|mat tran|tram y te"
-               r"|tinh uy|thanh uy|huyen uy|quan uy|thi uy|dang uy")
+               r"|tinh uy|thanh uy|huyen uy|quan uy|thi uy|dang uy|nganh")  # "ngành ngoại giao": a sector is where too
 _AGENCY_WORDS = _BODY_WORDS + r"|xa|phuong|thi tran|huyen|quan|thi xa|tinh|thanh pho"
 # A phrase ends at punctuation or where another piece of description starts; "Vụ Tổ chức cán bộ, Bộ Tư pháp" goes on.
 _PHRASE_END = (rf"(?=,(?!\s*(?!truong (?:phong|ban|khoa|bo mon|tram|nhom)\b)(?:{_BODY_WORDS})\s)|[;.!?()\d]|\s(?:la|va la|giu|chuc vu|nam nay|hien nay|tuoi|lanh dao"

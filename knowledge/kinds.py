@@ -34,8 +34,9 @@ KIND_CUES: list[tuple[str, re.Pattern]] = [
                             r"gui (cho |toi |den )?(ai|nhung ai|co quan nao|nhung co quan nao|nhung noi nao|noi nao)|ky khi nao|"
                             r"ban hanh ngay)\b")),
     # "Ai phân bổ chỉ tiêu …?", "cơ quan nào lập danh sách …?": who does something is a duty, whatever its object
-    ("duty", re.compile(r"^(?:\S+ ){0,3}?(ai|co quan nao|don vi nao) (phan bo|chu tri|to chuc|lap|cu|giao|tong hop|"
-                        r"bao cao|huong dan|theo doi|kiem tra|phe duyet danh sach|chiu trach nhiem)\b")),
+    ("duty", re.compile(r"^(?:\S+ ){0,4}?(ai|co quan nao|don vi nao) (?:phai |co trach nhiem |can )?(phan bo|chu tri|"
+                        r"to chuc|lap|cu|giao|tong hop|bao cao|huong dan|theo doi|kiem tra|phe duyet danh sach|"
+                        r"chiu trach nhiem|ra soat|xay dung|phoi hop|bo tri)\b")),
     ("exclusion", re.compile(r"\b(khong ap dung|khong thuoc|khong phai (hoc|thuc hien|ap dung)|ngoai tru|"
                              r"tru nhung|duoc mien|mien|loai tru|khong bat buoc)\b")),
     ("target", re.compile(r"\b(chi tieu|bao nhieu phan tram|may phan tram|phan tram|ty le|ti le|bac \d|"

@@ -219,3 +219,36 @@ def test_a_document_named_by_its_number_wins_over_an_issuer_of_the_one_asked_for
     from knowledge.focus import focus
     # "quyết định nào của Thủ tướng": the issuer of what is asked for, not of the plan asked of
     assert focus(index, "kh 512 triển khai quyết định nào của Thủ tướng?").docs == ["hai-quan.txt"]
+
+
+# --------------------------------------------------------------------------------- whom a page's purpose names
+PURPOSE_PAGE = ("(Website Sở) - Ngày 4/3/2021, UBND tỉnh ký ban hành Kế hoạch số 61/KH-UBND về thực hiện Đề án bồi "
+                "dưỡng kiến thức pháp luật.\nTheo đó, Kế hoạch nhằm nâng cao trình độ, nghiệp vụ cho đội ngũ cán bộ, "
+                "công chức, viên chức làm công tác pháp chế; Bồi dưỡng kỹ năng hòa giải cho đội ngũ cán bộ, công chức "
+                "tiếp xúc trực tiếp với người dân.\nSở Tư pháp là cơ quan thường trực.\n")
+STATED_COPY = ("Đề án bồi dưỡng pháp luật (bài 1)\nNgày 9/9/2020, Thủ tướng ký Quyết định số 733/QĐ-TTg.\n"
+               "Đối tượng áp dụng gồm: cán bộ, công chức, viên chức các cơ quan nhà nước.\n"
+               "Quyết định không áp dụng đối với cán bộ, công chức, viên chức ngành tòa án.\n")
+PURPOSE_COPY = ("Đề án bồi dưỡng pháp luật (bài 2)\nThủ tướng vừa ban hành Quyết định số 733/QĐ-TTg về bồi dưỡng "
+                "kiến thức pháp luật cho đội ngũ cán bộ, công chức, viên chức nhằm nâng cao chất lượng.\n")
+
+
+@pytest.fixture(scope="module")
+def purposes(tmp_path_factory, settings):
+    return index_of(tmp_path_factory, settings, "round3-purpose", {"phap-che.txt": PURPOSE_PAGE,
+                                                                   "copy-stated.txt": STATED_COPY,
+                                                                   "copy-purpose.txt": PURPOSE_COPY})
+
+
+def test_whom_a_plan_is_for_read_from_its_purpose(purposes):
+    facts = [f for f in purposes.facts if f.doc_id == "phap-che.txt" and f.kind == "eligibility"]
+    assert [f.data["basis"] for f in facts] == ["purpose", "purpose"]
+    assert facts[0].data["who"] == "đội ngũ cán bộ, công chức, viên chức làm công tác pháp chế"
+    found = next(d for d in check_person(purposes, parse_person("công chức Sở Tư pháp làm công tác pháp chế")).documents
+                 if d.doc_id == "phap-che.txt")
+    assert found.status == APPLIES, found.reason
+
+
+def test_a_copy_stating_whom_it_covers_answers_before_one_read_from_its_purpose(purposes):
+    result = answer(purposes, "cán bộ ngành tòa án có thuộc đối tượng của quyết định 733 không?")
+    assert result.answered and result.answer.startswith("Không"), result.answer

@@ -354,6 +354,37 @@ def _subject_group(ctx: Context, subject: str, span: tuple[int, int]) -> Fact | 
     return ctx.fact("eligibility", owner[0], owner[1], span[0], span[1], data)
 
 
+# "Kế hoạch nhằm … nâng cao trình độ … cho đội ngũ cán bộ, công chức, viên chức làm công tác dân tộc; Bồi dưỡng kỹ năng
+# … cho đội ngũ cán bộ, công chức, viên chức tiếp xúc …": whom an opening says the training is for, up to a purpose or
+# a period.
+_PURPOSE_WHO_RE = re.compile(
+    r"\b(?:bồi dưỡng|đào tạo|trang bị|nâng cao|cập nhật)\b[^.;:]{0,200}?\bcho\s+(?P<who>(?:đội ngũ\s+)?"
+    r"(?:cán bộ|công chức|viên chức|(?-i:CBCCVC|CBCC|CCVC|CBCS))\b[^.;]*?)"
+    r"(?=\s+(?:nhằm|để|theo|đạt|giai đoạn|trong giai đoạn|đến năm|từ năm|năm\s+\d{4})\b|[.;:]|$)", re.I)
+PURPOSE_CHARS = 2000
+
+
+def _from_purpose(ctx: Context) -> list[Fact]:
+    """A text naming no covered group otherwise: the groups its opening says the training is for (basis
+    "purpose"): a plan's aims, or a report on a class ("khai giảng lớp bồi dưỡng … cho cán bộ, công chức …")."""
+    facts, seen = [], set()
+    for m in _PURPOSE_WHO_RE.finditer(ctx.source[:PURPOSE_CHARS]):
+        who = clean_end(m.group("who"))
+        if who.lower() in seen or not roles_in(who):
+            continue
+        seen.add(who.lower())
+        owner = next(((line, section) for line, section in ctx.owners if line.start <= m.start("who") < line.end),
+                     None)
+        if owner is None:
+            continue
+        data = _eligibility_data(who, True)
+        data["basis"] = "purpose"
+        fact = ctx.fact("eligibility", owner[0], owner[1], m.start("who"), m.start("who") + len(who), data)
+        if fact is not None:
+            facts.append(fact)
+    return facts
+
+
 @fact_kind("eligibility", "eligibility", "Đối tượng", ("applies", "who", "conditions", "roles", "workplaces", "basis"))
 def extract_eligibility(ctx: Context) -> list[Fact]:
     reader = _Reader(ctx)
@@ -363,4 +394,6 @@ def extract_eligibility(ctx: Context) -> list[Fact]:
         subject = _from_subject(ctx)
         if subject is not None:
             reader.facts.append(subject)
+        else:
+            reader.facts += _from_purpose(ctx)
     return reader.facts
