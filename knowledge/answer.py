@@ -809,7 +809,7 @@ def _passage(index: KnowledgeIndex, asked: Asked, prepared: PreparedQuery, hits:
     seen: set[str] = set()
     # An e-mail or a phone asked: a sentence holding one is chosen by the value (the passage must still cover the
     # question), "gửi về hộp thư …" under "Bộ Nội vụ đề nghị … như sau:".
-    valued = bool(asked.wants & (CONTACT_VALUES | {"venue", "period", "effective"}))
+    valued = bool(asked.wants & (CONTACT_VALUES | {"venue", "period", "effective", "count"}))
     order = sorted(scored, key=lambda item: -item[0])
     # A section the question names ("những yêu cầu gì" → "2. Yêu cầu") answers first, with its items: a passage
     # beginning with its heading, or a heading inside a passage ("I. MỤC ĐÍCH, YÊU CẦU" holding "2. Yêu cầu"); the
@@ -1064,7 +1064,7 @@ HEADING_BONUS = 0.2  # the sentences of a section whose heading the question nam
 
 # Values a sentence can be checked for (a contact's parts are checked on contact facts).
 _SENTENCE_VALUES = {"amount", "percent", "date", "phone", "email", "address", "frequency", "person", "article",
-                    "deadline", "agency", "venue", "docnumber", "period", "effective"}
+                    "deadline", "agency", "venue", "docnumber", "period", "effective", "count"}
 
 
 # --------------------------------------------------------------------------------------------------------- confidence

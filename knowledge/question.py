@@ -66,6 +66,8 @@ WANTS: list[tuple[str, re.Pattern]] = [
                           r"lam dau moi|to chuc|thuc hien)\b|\b(chu tri|phu trach|tham muu|dau moi) (la )?"
                           r"(co quan|don vi) nao\b")),
     ("date", re.compile(r"\b(ngay nao|ngay may|ngay bao nhieu)\b")),
+    # "mở mấy khóa, mỗi khóa bao nhiêu người": a number of classes, people, days
+    ("count", re.compile(r"\b(may|bao nhieu) (khoa|lop|nguoi|hoc vien|luot|dong chi|dot|ngay|buoi)\b")),
     # "thực hiện trong giai đoạn nào", "từ năm nào đến năm nào": a period, two years
     ("period", re.compile(r"\b(giai doan nao|thoi gian thuc hien|tu nam nao den nam nao|trong bao lau|keo dai bao lau)\b")),
     # "có hiệu lực từ ngày nào": a sentence saying when it takes effect ("kể từ ngày ký")

@@ -99,6 +99,7 @@ def course(tmp_path_factory, settings):
     ("đến 2025 cán bộ đối tượng 2 được bồi dưỡng bậc mấy, tỷ lệ bao nhiêu?", "90%"),  # "mấy, tỷ lệ" is no money
     ("kế hoạch 88 về quốc phòng thực hiện trong giai đoạn nào?", "2026"),  # a period: a sentence with two years
     ("kế hoạch 88 có hiệu lực từ ngày nào?", "kể từ ngày ký"),  # not any sentence with a date
+    ("kh 88 doi tuong 2 nam 2024 mo may lop, moi lop bao nhieu hoc vien?", "4 lớp"),  # a count: number and noun
 ])
 def test_answers_on_a_course_page(course, question, expected):
     result = answer(course, question)
