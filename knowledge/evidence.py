@@ -34,7 +34,7 @@ VALUE_PATTERNS = {
     "percent": re.compile(r"\d+(?:[.,]\d+)?\s*(%|phan tram)"),
     "level": re.compile(r"\bbac\s*\d|\b[abc][12]\b"),
     "date": re.compile(r"\b\d{1,2}\s*([/.-])\s*\d{1,2}\s*\1\s*\d{4}\b|\bngay\s+\d{1,2}\s+thang\s+\d{1,2}|\bngay ky\b"),
-    "count": re.compile(r"\b\d[\d.,]*\s+(khoa|lop|nguoi|hoc vien|luot|dong chi|dot|ngay|buoi|can bo|cbcc)\b"),
+    "count": re.compile(r"\b\d[\d.,]*\s+(khoa|lop|nguoi|hoc vien|luot|dong chi|dot|ngay(?!\s*\d)|buoi|can bo|cbcc)\b"),
     "period": re.compile(r"\b(19|20)\d{2}\s*[-–—]\s*(19|20)\d{2}\b|\btu (nam )?(19|20)\d{2} den (het )?(nam )?(19|20)\d{2}\b"),
     "effective": re.compile(r"\bhieu luc\b"),
     "docnumber": re.compile(r"(?<![\d/])\d{1,5}(?:/\d{4})?/[a-z]|\bso\s+\d{1,5}\b"),
