@@ -16,6 +16,11 @@ from knowledge.answer import answer
 from knowledge.check import APPLIES, NOT_COVERED, POSSIBLE, check_person, parse_person
 from knowledge.focus import display_label, profiles
 
+
+def assert_answers(index, question: str, expected: str) -> None:
+    result = answer(index, question)
+    assert result.answered and expected in result.answer, result.answer
+
 SCHEME = ("Bộ Nội vụ phê duyệt Đề án bồi dưỡng cán bộ làm công tác dân vận giai đoạn 2024 – 2027\n\n"
           "Theo Đề án, đối tượng được bồi dưỡng là công chức làm công tác dân vận ở cấp tỉnh, cấp huyện gồm: Ban Dân "
           "vận Tỉnh ủy; Phòng Dân vận thuộc Sở Nội vụ; Văn phòng Huyện ủy. Cán bộ làm công tác dân vận của các đoàn "
@@ -102,8 +107,7 @@ def course(tmp_path_factory, settings):
     ("kh 88 doi tuong 2 nam 2024 mo may lop, moi lop bao nhieu hoc vien?", "4 lớp"),  # a count: number and noun
 ])
 def test_answers_on_a_course_page(course, question, expected):
-    result = answer(course, question)
-    assert result.answered and expected in result.answer, result.answer
+    assert_answers(course, question, expected)
 
 
 def test_a_target_stated_by_what_its_group_does_keeps_it(course):
@@ -182,8 +186,7 @@ def test_whom_a_page_covers_from_its_lead_when_the_headline_names_no_role(round3
     ("quyết định về thi đua khen thưởng 2009-2012 ký ngày nào?", "12/05/2009"),
 ])
 def test_a_header_whose_number_a_copy_lost_still_answers(round3b, question, expected):
-    result = answer(round3b, question)
-    assert result.answered and expected in result.answer, result.answer
+    assert_answers(round3b, question, expected)
 
 
 def test_a_lost_number_is_not_answered_with_a_number_it_cites(round3b):
@@ -212,8 +215,7 @@ def test_a_yes_no_question_on_whom_it_covers_is_asked_of_the_document_talked_abo
     ("kế hoạch đào tạo năm 2025 của Cục Thống kê thực hiện nghị quyết nào về khoa học, công nghệ?", "57-NQ/TW"),
 ])
 def test_what_a_page_carries_out(index, question, expected):
-    result = answer(index, question)
-    assert result.answered and expected in result.answer, result.answer
+    assert_answers(index, question, expected)
 
 
 def test_a_document_named_by_its_number_wins_over_an_issuer_of_the_one_asked_for(index):
