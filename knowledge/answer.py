@@ -40,7 +40,7 @@ from .kinds import (
 )
 from .model import PATH_SEPARATOR, Chunk, Fact, facts_of
 from .names import canonical_agencies, named_units
-from .question import NUMBERED_GROUP_RE, Asked, analyse, stop_syllables
+from .question import Asked, analyse, numbered_groups, stop_syllables
 from .search import Hit, PreparedQuery, prepare_query, search
 from .structure import CLOSING as CLOSING_LABEL
 from .structure import PREAMBLE as PREAMBLE_LABEL
@@ -388,6 +388,8 @@ def _stated_by_a_copy(index: KnowledgeIndex, doc_id: str) -> bool:
     return any(_same_source(index, other, doc_id) and any(
         f.data.get("basis") not in INFERRED_BASES for f in _facts_of(index, "eligibility", [other]))
         for other in index.documents if other != doc_id)
+
+
 _QUOTED_RE = re.compile(r"«([^«»]+)»")
 PREDICATE_WORDS = 25  # the rest of an item's sentence shown with it, at most
 
@@ -809,7 +811,7 @@ def _passage(index: KnowledgeIndex, asked: Asked, prepared: PreparedQuery, hits:
     seen: set[str] = set()
     # An e-mail or a phone asked: a sentence holding one is chosen by the value (the passage must still cover the
     # question), "gửi về hộp thư …" under "Bộ Nội vụ đề nghị … như sau:".
-    valued = bool(asked.wants & (CONTACT_VALUES | {"venue", "period", "effective", "count"}))
+    valued = bool(asked.wants & VALUED_WANTS)
     order = sorted(scored, key=lambda item: -item[0])
     # A section the question names ("những yêu cầu gì" → "2. Yêu cầu") answers first, with its items: a passage
     # beginning with its heading, or a heading inside a passage ("I. MỤC ĐÍCH, YÊU CẦU" holding "2. Yêu cầu"); the
@@ -1062,6 +1064,9 @@ STRICT_PARTS = {"recipient", "proposer", "consulted", "effective", "attached"}  
 HEADING_BONUS = 0.2  # the sentences of a section whose heading the question names
 
 
+# Values that choose a passage's sentence even when it holds few of the question's words: a phone or an e-mail, where
+# a course is held, a period, when a text takes effect, a count.
+VALUED_WANTS = CONTACT_VALUES | {"venue", "period", "effective", "count"}
 # Values a sentence can be checked for (a contact's parts are checked on contact facts).
 _SENTENCE_VALUES = {"amount", "percent", "date", "phone", "email", "address", "frequency", "person", "article",
                     "deadline", "agency", "venue", "docnumber", "period", "effective", "count"}
@@ -1196,7 +1201,7 @@ def _acceptable(found: Found, asked: Asked) -> bool:
     if not found.cover.enough:
         return False
     if asked.groups:  # "đối tượng 3" asked: a text on "đối tượng 1" only does not answer
-        numbered = {f"{a} {b}" for a, b in NUMBERED_GROUP_RE.findall(plain_text(found.text))}
+        numbered = numbered_groups(plain_text(found.text))
         if numbered and not numbered & asked.groups:
             return False
     # A fact of the kind asked holds its own value; a name is checked on sentences only (a document's signer may be
@@ -1367,7 +1372,7 @@ def _named_by_a_copy(index: KnowledgeIndex, asked: Asked, prepared: PreparedQuer
 def _numbered_groups(index: KnowledgeIndex, doc_id: str) -> set[str]:
     cache = index.memo.setdefault("numbered_groups", {})
     if doc_id not in cache:
-        cache[doc_id] = {f"{a} {b}" for a, b in NUMBERED_GROUP_RE.findall(plain_text(index.documents[doc_id].source))}
+        cache[doc_id] = numbered_groups(plain_text(index.documents[doc_id].source))
     return cache[doc_id]
 
 

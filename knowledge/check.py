@@ -48,6 +48,7 @@ from typing import Any
 
 from .answer import Citation, _fact_citation, plain
 from .facts import ROLES as FACT_ROLES
+from .facts.eligibility import unit_of_group
 from .facts.targets import PREDICATE_START_RE
 from .index import KnowledgeIndex
 from .model import Fact, facts_of
@@ -617,15 +618,11 @@ def _with_listed_units(raws: list[str]) -> list[str]:
     """';'-parts, each unit of a group's "gồm: A; B; C" kept with it ("… gồm: Ban Tôn giáo; Phòng Nội vụ")."""
     out: list[str] = []
     for raw in raws:
-        if out and re.search(r"\bgồm\b|:", out[-1], re.I) and not _ROLE_LIST_RE.match(raw.strip()) \
-                and not _PERSON_WORD_RE.match(raw.strip()):
+        if out and unit_of_group(raw, out[-1]):
             out[-1] += ";" + raw
         else:
             out.append(raw)
     return out
-
-
-_PERSON_WORD_RE = re.compile(r"(?:các\s+|những\s+)?(?:người|đại biểu|thành viên|lãnh đạo|sĩ quan|chiến sĩ)\b", re.I)
 
 
 def _parts(fact: Fact) -> list[_Part]:
@@ -909,6 +906,7 @@ _LISTING_RE = re.compile(r"(?:\bgồm|:)\s*:?\s*(?P<listed>[^:]+)$", re.I)
 _POST_RE = re.compile(r"^(?:Phó\s+)?(?:Chủ tịch|Bí thư|Giám đốc|Trưởng|Chánh|Thủ trưởng|Hiệu trưởng|Vụ trưởng"
                       r"|Cục trưởng)\b", re.I)
 _NATIONWIDE_RE = re.compile(r"\s+(?:Việt Nam|VN)$")
+_LISTED_ITEM_RE = re.compile(r"\s*;\s*|" + _ALTERNATIVES_RE.pattern, re.I)
 
 
 def _listed(who: str, words: set[str]) -> tuple[bool, bool, str] | None:
@@ -919,7 +917,7 @@ def _listed(who: str, words: set[str]) -> tuple[bool, bool, str] | None:
     m = _LISTING_RE.search(who)
     if m is None:
         return None
-    items = [i.strip() for i in re.split(r"\s*;\s*|" + _ALTERNATIVES_RE.pattern, m.group("listed")) if i and _key_words(i)]
+    items = [i.strip() for i in _LISTED_ITEM_RE.split(m.group("listed")) if i and _key_words(i)]
     if len(items) < 2 and ";" not in who:
         return None
     held = [i for i in items if _holds(_NATIONWIDE_RE.sub("", i), words)]

@@ -94,17 +94,20 @@ def is_follow_up(question: str, index: KnowledgeIndex | None = None) -> bool:
 COVERAGE_KINDS = ("check", "eligibility", "exclusion")
 
 
-def _asks_whom_it_covers(index: KnowledgeIndex, question: str, doc_id: str) -> bool:
-    """"Có áp dụng cho cán bộ Bộ Công an không?": whom a document covers, asked naming none ("áp dụng" has the
-    document talked about as its subject), unless the question names another document's subject ("đề án dân vận …
-    có áp dụng cho …")."""
-    if question_kind(plain(question)) not in COVERAGE_KINDS or focus(index, question).docs:
-        return False
+def _names_another_subject(asked: set, own: set, others: list[set]) -> bool:
+    """"Đề án dân vận … có áp dụng cho …": a pair of the question's words another document's title writes and the one
+    talked about does not ("có áp dụng cho cán bộ Bộ Công an không?" names none: "áp dụng" has the document talked
+    about as its subject)."""
+    return any(pair not in own and any(pair in o for o in others) for pair in asked)
+
+
+def _title_pairs(index: KnowledgeIndex, question: str, doc_id: str) -> tuple[set, set, list[set]]:
+    """The question's key word pairs, those the document's identity writes, and those of every other document's."""
     prepared = prepare_query(index, question)
     asked = analyse(index, prepared.text, prepared.dense_text)
     own = identity_words(index, doc_id, asked.accented).pairs
     others = [identity_words(index, d, asked.accented).pairs for d in index.documents if d != doc_id]
-    return not any(pair not in own and any(pair in o for o in others) for pair in asked.pairs)
+    return asked.pairs, own, others
 
 
 def _copies(index: KnowledgeIndex, doc_id: str) -> list[str]:
@@ -161,29 +164,29 @@ def context_documents(index: KnowledgeIndex, question: str, context: Context,
     or asks about another ("văn bản kia", "kế hoạch khác")."""
     if context.doc_id not in index.documents or re.search(r"\b(kia|khac|con lai)\b", plain(question)):
         return []
-    if not (follow_up if follow_up is not None else is_follow_up(question, index)) and \
-            not _on_its_subject(index, question, context.doc_id) and \
-            not _asks_whom_it_covers(index, question, context.doc_id):
-        return []
-    return _copies(index, context.doc_id)
+    if (follow_up if follow_up is not None else is_follow_up(question, index)) or (
+            not focus(index, question).docs and _leans_on(index, question, context.doc_id)):
+        return _copies(index, context.doc_id)
+    return []
+
+
+def _leans_on(index: KnowledgeIndex, question: str, doc_id: str) -> bool:
+    """A question naming no document that is still about the one talked about: it names that document's subject, or
+    asks whom a document covers without naming another's subject."""
+    asked, own, others = _title_pairs(index, question, doc_id)
+    return _on_its_subject(asked, own, others) or (
+        question_kind(plain(question)) in COVERAGE_KINDS and not _names_another_subject(asked, own, others))
 
 
 TITLE_SHARE = 0.5  # a pair of words written together in fewer than this share of the titles is a subject's own
 
 
-def _on_its_subject(index: KnowledgeIndex, question: str, doc_id: str) -> bool:
+def _on_its_subject(asked: set, own: set, others: list[set]) -> bool:
     """A question naming no document that names the subject of the one talked about, two words its title writes
     together and most titles do not ("lãnh đạo ngoại vụ" after a decision on "công chức ngoại vụ địa phương"):
     asked of that document."""
-    if focus(index, question).docs:
-        return False
-    prepared = prepare_query(index, question)
-    asked = analyse(index, prepared.text, prepared.dense_text)
-    if not asked.pairs:
-        return False
-    titles = [identity_words(index, d, asked.accented).pairs for d in index.documents]
-    own = identity_words(index, doc_id, asked.accented).pairs
-    return any(pair in own and sum(pair in t for t in titles) < TITLE_SHARE * len(titles) for pair in asked.pairs)
+    titles = [own, *others]
+    return any(pair in own and sum(pair in t for t in titles) < TITLE_SHARE * len(titles) for pair in asked)
 
 
 def _context_after(answer_: Answer, question: str, previous: Context) -> Context:

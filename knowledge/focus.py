@@ -181,7 +181,7 @@ def _opening_numbers(source: str) -> list[tuple[str, str]]:
 def _clean_number(kind: str, number: str) -> str:
     """'Chỉ thị' + '38/2004/CT – TTg' → 'Chỉ thị 38/2004/CT-TTg'; a bare '733' keeps its kind ('Kế hoạch 733')."""
     number = re.sub(r"\s?[-–]\s?", "-", number).rstrip(".")
-    return f"{kind} {number}" if kind and (not _with_kind(number).startswith(tuple(_KIND_OF_CODE.values()))) else number
+    return f"{kind} {number}" if kind and _with_kind(number) == number else number  # its symbol says no kind
 
 
 def _symbol_agencies(number: str) -> set[str]:

@@ -141,8 +141,11 @@ def stop_syllables() -> frozenset[str]:
 # "… có nằm trong (các) Bộ Chủ trì không", "… có thuộc nhóm … không": whether an agency is one of a group given duties.
 MEMBERSHIP_RE = re.compile(r"\b(co nam trong|co thuoc|co phai la|la mot trong)\b.*\b(bo|so|co quan|don vi)\b.*\bkhong\b")
 # "căn cứ thông tư nào", "kết luận nào của Thành ủy": the kind of document a legal basis asked for is.
-CITED_KIND_RE = re.compile(r"\b(nghi dinh|thong tu|quyet dinh|ket luan|nghi quyet|chi thi|luat|cong van|ke hoach) "
-                           r"(nao|so may|so nao|gi)\b")
+_CITED_KINDS = r"(nghi dinh|thong tu|quyet dinh|ket luan|nghi quyet|chi thi|luat|cong van|ke hoach)"
+_CITED_ASK = r"(nao|so may|so nao|gi)"
+CITED_KIND_RE = re.compile(rf"\b{_CITED_KINDS} {_CITED_ASK}\b")
+# "thực hiện theo thông tư số mấy": the number of a document the one asked of cites
+_CITES_ASKED_RE = re.compile(rf"\b(theo|can cu|thuc hien|trien khai) {_CITED_KINDS} {_CITED_ASK}\b")
 WHO_RE = re.compile(r"\b(ai|nguoi nao|ten gi|ho ten|(thu tuong|bo truong|chu tich|giam doc) nao)\b")
 
 
@@ -217,7 +220,12 @@ KIND_VOCABULARY = {
 
 _GROUP_NUMBER_RE = re.compile(r"\b(doi tuong|nhom)$")
 # "đối tượng 3", "nhóm 2": a group by its number (diacritic-free)
-NUMBERED_GROUP_RE = re.compile(r"\b(doi tuong|nhom) (\d{1,2})\b")
+_NUMBERED_GROUP_RE = re.compile(r"\b(doi tuong|nhom) (\d{1,2})\b")
+
+
+def numbered_groups(plain_text: str) -> set[str]:
+    """The groups a diacritic-free text names by their number: {"doi tuong 3", "nhom 2"}."""
+    return {f"{kind} {number}" for kind, number in _NUMBERED_GROUP_RE.findall(plain_text)}
 
 
 def key_terms(text: str, kind: str | None, accented: bool) -> list[tuple[int, str]]:
@@ -285,7 +293,7 @@ def analyse(index, text: str, dense_text: str, kind_hint: str | None = None) -> 
     if "effective" in asked.wants:
         asked.wants.discard("date")  # "hiệu lực từ ngày nào": "kể từ ngày ký" is no date, and answers
     if kind == "document" and asked.part == "number":
-        if re.search(r"\b(theo|can cu|thuc hien|trien khai) " + CITED_KIND_RE.pattern[2:], q):
+        if _CITES_ASKED_RE.search(q):
             asked.part = "legal_basis"  # "thực hiện theo thông tư số mấy": the number of a document it cites
         else:
             asked.wants.add("docnumber")  # "quyết định … số mấy?": a sentence naming its number
@@ -296,7 +304,7 @@ def analyse(index, text: str, dense_text: str, kind_hint: str | None = None) -> 
         asked.wants.add("person")  # "ai ký?" of a passage wants a name, not "có hiệu lực từ ngày ký"
     asked.years = {int(m.group(0)) for m in YEAR_RE.finditer(q)}
     asked.levels = {m.group(1) for m in LEVEL_RE.finditer(q)}
-    asked.groups = {f"{m.group(1)} {m.group(2)}" for m in NUMBERED_GROUP_RE.finditer(q)}
+    asked.groups = numbered_groups(q)
     named = set(asked.focus.named.numbers)
     asked.years -= {int(n) for n in named if n.isdigit() and int(n) not in asked.focus.named.years}
     # Terms from the text as typed, with document numbers and their symbols ("206/KH-UBND") out before abbreviations

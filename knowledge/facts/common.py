@@ -218,6 +218,10 @@ class Context:
     def source(self) -> str:
         return self.doc.source
 
+    def owner_at(self, position: int) -> tuple[Line, Section] | None:
+        """The line holding a source position, with its section."""
+        return next(((line, section) for line, section in self.owners if line.start <= position < line.end), None)
+
     def parent(self, section: Section) -> Section | None:
         return self.by_path.get(tuple(section.path[:-1])) if len(section.path) > 1 else None
 

@@ -288,6 +288,12 @@ class _Reader:
             done = stop
 
 
+def unit_of_group(part: str, group: str, listed: bool = False) -> bool:
+    """A ';'-part naming no one goes on with the group before it when that group enumerates its units ("… gồm: Ban
+    Tôn giáo Chính phủ; Phòng Nội vụ") or the list was opened with "gồm:" (listed)."""
+    return not _names_people(part) and (listed or re.search(r"\bgồm\b|:", group) is not None)
+
+
 def _groups(source: str, start: int, end: int, applies: bool, listed: bool = False) -> list[tuple[int, int]]:
     """The ';'-parts of a list that are groups of people. A part naming no one goes on with a group that enumerates
     its units ("công chức làm công tác tôn giáo ở … gồm: Ban Tôn giáo Chính phủ; Ban Tôn giáo thuộc Sở Nội vụ;
@@ -296,9 +302,10 @@ def _groups(source: str, start: int, end: int, applies: bool, listed: bool = Fal
     groups: list[tuple[int, int]] = []
     for a, b in clause_spans(source, start, end):
         who = norm(source[a:b])
+        if applies and groups and unit_of_group(who, source[groups[-1][0]:groups[-1][1]], listed):
+            groups[-1] = (groups[-1][0], b)
+            continue
         if applies and not _names_people(who):
-            if groups and (listed or re.search(r"\bgồm\b|:", source[groups[-1][0]:groups[-1][1]])):
-                groups[-1] = (groups[-1][0], b)
             continue
         groups.append((a, b))
     return groups
@@ -346,12 +353,17 @@ def _subject_group(ctx: Context, subject: str, span: tuple[int, int]) -> Fact | 
     who = subject[m.start("who"):m.end("who")]
     if not roles_in(who) or not _PEOPLE_START_RE.match(who):
         return None
-    owner = next(((line, section) for line, section in ctx.owners if line.start <= span[0] < line.end), None)
+    return _inferred(ctx, who, span[0], span[1], "subject")
+
+
+def _inferred(ctx: Context, who: str, start: int, end: int, basis: str) -> Fact | None:
+    """A covered group read from what a text is about (its subject, its purpose), quoting the source span."""
+    owner = ctx.owner_at(start)
     if owner is None:
         return None
     data = _eligibility_data(who, True)
-    data["basis"] = "subject"
-    return ctx.fact("eligibility", owner[0], owner[1], span[0], span[1], data)
+    data["basis"] = basis
+    return ctx.fact("eligibility", owner[0], owner[1], start, end, data)
 
 
 # "Kế hoạch nhằm … nâng cao trình độ … cho đội ngũ cán bộ, công chức, viên chức làm công tác dân tộc; Bồi dưỡng kỹ năng
@@ -373,13 +385,7 @@ def _from_purpose(ctx: Context) -> list[Fact]:
         if who.lower() in seen or not roles_in(who):
             continue
         seen.add(who.lower())
-        owner = next(((line, section) for line, section in ctx.owners if line.start <= m.start("who") < line.end),
-                     None)
-        if owner is None:
-            continue
-        data = _eligibility_data(who, True)
-        data["basis"] = "purpose"
-        fact = ctx.fact("eligibility", owner[0], owner[1], m.start("who"), m.start("who") + len(who), data)
+        fact = _inferred(ctx, who, m.start("who"), m.start("who") + len(who), "purpose")
         if fact is not None:
             facts.append(fact)
     return facts

@@ -40,9 +40,10 @@ _QUALIFIER_RE = re.compile(
     r"|thuộc\b|trên địa bàn\b|tại\b)", re.I)
 
 
-_PREDICATE_RE = re.compile(r"\s(?:được|có|tham gia|hoàn thành|sử dụng|biết|nắm)\b", re.I)
 # A target stated by what its group does ("được bồi dưỡng", "sử dụng thành thạo …"), not by a level reached.
-PREDICATE_START_RE = re.compile(r"^(?:được|có|tham gia|hoàn thành|sử dụng|biết|nắm)\b", re.I)
+_PREDICATE_VERBS = r"(?:được|có|tham gia|hoàn thành|sử dụng|biết|nắm)\b"
+_PREDICATE_RE = re.compile(r"\s" + _PREDICATE_VERBS, re.I)
+PREDICATE_START_RE = re.compile(r"^" + _PREDICATE_VERBS, re.I)
 _PEOPLE_RE = re.compile(
     r"(?:các\s+|đội ngũ\s+|số\s+)?(?:cán bộ|công chức|viên chức|giảng viên|giáo viên|chuyên gia|báo cáo viên|người"
     r"|học viên|sinh viên|lãnh đạo|(?-i:CBCCVC|CBCC|CCVC|CB|CC|VC))\b", re.I)
